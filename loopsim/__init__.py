@@ -1,0 +1,35 @@
+"""loopsim: simulate the customer loyalty loop.
+
+Quick start::
+
+    import loopsim
+    sc = loopsim.load_scenario("scenarios/online_shop.toml")
+    run = loopsim.simulate(sc, seed=1)
+    run.summary["retention_rate"], run.customers.head()
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .engine import simulate
+from .errors import LoopsimError, ScenarioError
+from .result import RunResult
+from .scenario import Scenario, load_scenario, loads_scenario, policy_types
+
+try:
+    __version__ = version("loopsim")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0+unknown"
+
+__all__ = ["LoopsimError", "RunResult", "Scenario", "ScenarioError", "__version__", "load_scenario",
+           "loads_scenario", "policy_types", "simulate"]
+
+
+def __getattr__(name):
+    # experiment functions live in loopsim.experiment (heavier imports, loaded on first use)
+    if name in ("replicate", "compare", "sweep"):
+        from . import experiment
+
+        return getattr(experiment, name)
+    raise AttributeError(f"module 'loopsim' has no attribute {name!r}")

@@ -1,0 +1,86 @@
+"""The customer (and prospect) record the engine moves through the loyalty loop."""
+
+from __future__ import annotations
+
+import math
+
+PROSPECT, ACTIVE, CHURNED, LOST = 0, 1, 2, 3
+STATUS_NAMES = ("prospect", "active", "churned", "lost")
+NPS_CLASSES = ("detractor", "passive", "promoter")
+
+# what a customer's pending wake-up is for
+W_FUNNEL, W_PURCHASE, W_CHURN, W_WINBACK, W_ONBOARDED = range(5)
+
+
+class Customer:
+    """One person, from first awareness to churn.
+
+    Policies may read every attribute and change ``satisfaction`` only through
+    ``ctx.change_satisfaction`` (so NPS counts stay right). Rates are per day, money in currency.
+    """
+
+    __slots__ = (
+        "id", "key", "segment", "status", "stage", "channel", "referred_by",
+        "rate", "periodic", "p_drop", "hazard", "spend_scale", "spend_shape",
+        "s_reward", "s_price", "s_service", "s_personalisation",
+        "satisfaction", "nps", "aware_at", "acquired_at", "acq_disc", "churned_at", "churn_reason",
+        "last_purchase_at", "purchases", "revenue", "clv", "reward_cost", "service_cost", "contacts",
+        "winbacks", "next_kind", "wake", "pctr",
+    )
+
+    def __init__(self, cid: int, key: int):
+        self.id = cid
+        self.key = key
+        self.status = PROSPECT
+        self.stage = 0
+        self.channel = ""
+        self.referred_by = -1
+        self.nps = 1
+        self.aware_at = math.nan
+        self.acquired_at = math.nan
+        self.acq_disc = 1.0
+        self.churned_at = math.nan
+        self.churn_reason = ""
+        self.last_purchase_at = math.nan
+        self.purchases = 0
+        self.revenue = 0.0
+        self.clv = 0.0
+        self.reward_cost = 0.0
+        self.service_cost = 0.0
+        self.contacts = 0
+        self.winbacks = 0
+        self.next_kind = W_PURCHASE
+        self.wake = None
+        self.pctr = None
+
+    @property
+    def active(self) -> bool:
+        return self.status == ACTIVE
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"Customer(id={self.id}, status={STATUS_NAMES[self.status]}, purchases={self.purchases})"
+
+
+class Purchase:
+    """A purchase being made; ``on_purchase`` hooks adjust it before it is booked.
+
+    ``gross`` is the list-price value (currency). A policy that lowers the price adds to
+    ``discount`` (booked as reward cost, see ``docs/accounting.md``); any other reward cost goes to
+    ``reward_cost``. The customer pays ``gross - discount``.
+    """
+
+    __slots__ = ("customer", "time", "gross", "discount", "reward_cost", "index", "redeemed", "notes")
+
+    def __init__(self):
+        self.customer = None
+        self.time = 0.0
+        self.gross = 0.0
+        self.discount = 0.0
+        self.reward_cost = 0.0
+        self.index = 0
+        self.redeemed = False
+        self.notes = None
+
+    @property
+    def paid(self) -> float:
+        return self.gross - self.discount

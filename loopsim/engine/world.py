@@ -1,0 +1,650 @@
+"""The SimPy world: market, funnel, purchases, satisfaction, churn, advocacy, win-back.
+
+Design for speed (see ``docs/engine.md``): customers are not SimPy generator processes. Each
+customer has at most one pending "wake-up" on SimPy's event queue (a tiny event-like object
+scheduled with :meth:`simpy.Environment.schedule`), whose callback handles the customer's next
+event and schedules the one after. Events beyond the horizon are never scheduled. The market is a
+SimPy process ticking once a day; the service desk uses SimPy resources.
+
+Randomness is counter based per customer (:mod:`loopsim.rng`): purchase number *k* of customer *i*
+uses draw *k* of that customer's purchase, churn and experience streams under every design.
+
+The world is also the ``ctx`` object policies receive; its public methods and attributes (no
+leading underscore) are the policy API documented in ``docs/policies.md``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import simpy
+from scipy import special
+
+from ..dists import scalar_ppf
+from ..population import sample_traits
+from ..records import ContactLog, Ledger, Tracer, TransactionLog
+from ..rng import GOLDEN, M64, Purpose, Streams, uniform2
+from ..scenario import STAGES, Scenario, policy_types
+from .customer import (
+    ACTIVE,
+    CHURNED,
+    LOST,
+    W_CHURN,
+    W_FUNNEL,
+    W_ONBOARDED,
+    W_PURCHASE,
+    W_WINBACK,
+    Customer,
+    Purchase,
+)
+
+NORMAL = 1  # simpy.events.NORMAL priority
+
+
+def _base(purpose: int) -> int:
+    """Offset that moves a customer's key to its ``purpose`` sub-stream (see rng docs)."""
+    return (GOLDEN * (int(purpose) << 40)) & M64
+
+
+B_PURCHASE = _base(Purpose.PURCHASE)
+B_CHURN = _base(Purpose.CHURN)
+B_EXPERIENCE = _base(Purpose.EXPERIENCE)
+B_SERVICE = _base(Purpose.SERVICE)
+B_FUNNEL = _base(Purpose.FUNNEL)
+B_ADVOCACY = _base(Purpose.ADVOCACY)
+B_INITIAL = _base(8)
+
+
+class _Wake:
+    """A customer's pending wake-up on SimPy's queue (duck-types a triggered simpy Event)."""
+
+    __slots__ = ("callbacks", "cust", "kind")
+    _ok = True
+
+
+class IndexedSet:
+    """A set with O(1) add, remove and uniform random choice (for sampling promoters)."""
+
+    def __init__(self):
+        self.items: list[Any] = []
+        self.pos: dict[Any, int] = {}
+
+    def add(self, x) -> None:
+        if x not in self.pos:
+            self.pos[x] = len(self.items)
+            self.items.append(x)
+
+    def discard(self, x) -> None:
+        i = self.pos.pop(x, None)
+        if i is None:
+            return
+        last = self.items.pop()
+        if i < len(self.items):
+            self.items[i] = last
+            self.pos[last] = i
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+class World:
+    """One simulated run of a scenario. Use :func:`loopsim.simulate` rather than this class."""
+
+    def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence = 0,
+                 tracer: Tracer | None = None):
+        sc = self.scenario = scenario
+        self.env = simpy.Environment()
+        self.streams = Streams(seed)
+        self.market_rng = self.streams.generator("market")
+        self.horizon = float(sc.time.horizon_days)
+        self.days = int(math.ceil(self.horizon))
+        self.ledger = Ledger(self.days, sc.time.discount_rate_annual)
+        self.delta = self.ledger.delta
+        self.tracer = tracer
+        self.margin_rate = sc.economics.gross_margin_rate
+
+        # policies, and the hooks they implement (the engine never imports a concrete policy)
+        types = policy_types()
+        self.policies = [types[p.type](p) for p in sc.policies]
+
+        def hooks(name):
+            return [getattr(p, name) for p in self.policies if callable(getattr(p, name, None))]
+
+        self._h_setup = hooks("setup")
+        self._h_acquire = hooks("on_acquire")
+        self._h_purchase = hooks("on_purchase")
+        self._h_rate = hooks("purchase_rate_multiplier")
+        self._h_churn_mult = hooks("churn_multiplier")
+        self._h_spend = hooks("spend_multiplier")
+        self._h_conversion = hooks("conversion_multiplier")
+        self._h_churn = hooks("on_churn")
+        self._h_day = hooks("on_day")
+        self._h_priority = hooks("service_priority")
+        self._h_winback = hooks("winback_multiplier")
+        self._h_reactivate = hooks("on_reactivate")
+
+        self.tx = TransactionLog(with_discount=bool(self._h_purchase)) if sc.time.record_transactions else None
+        self.contacts = ContactLog()
+        self.customers: list[Customer] = []   # acquired, in order of acquisition
+        self.by_id: dict[int, Customer] = {}
+        self.next_id = 0
+        self.n_active = 0
+        self.n_class = [0, 0, 0]               # detractors, passives, promoters among active
+        self.promoters = IndexedSet()
+        self.track_promoters = sc.journey.advocacy.referrals_per_promoter_per_day > 0
+        self.in_funnel = 0
+        self.prospects_total = 0
+        self.funnel_entered = [0] * len(STAGES)
+        self.referrals = 0
+        self.winback_attempts = 0
+        self.winback_successes = 0
+
+        # per-day counters (index = int(day))
+        n = self.days + 1
+        self.d_purchases = [0] * n
+        self.d_new = [0] * n
+        self.d_churned = [0] * n
+        self.d_prospects = [0] * n
+        self.snap_active: list[int] = []
+        self.snap_promoters: list[int] = []
+        self.snap_detractors: list[int] = []
+        self.snap_funnel: list[int] = []
+        self.series: dict[str, list[float]] = {}    # policy-recorded timeline columns
+
+        # constants used on the hot path
+        sat = sc.journey.satisfaction
+        self._exp_fixed = sat.experience.is_fixed
+        self._exp_value = float(sat.experience.mean) if self._exp_fixed else 0.0
+        self._exp_ppf = scalar_ppf(sat.experience)
+        self._lr = sat.learning_rate
+        self._sat_effect = sat.churn_effect
+        self._sat_ref = sat.reference
+        self._prom_th = sat.promoter_threshold
+        self._det_th = sat.detractor_threshold
+        self._contact_p = sc.service.contact_probability
+        self._comp_h = sc.market.competitor.hazard_per_day
+        self._switch_share = sc.market.competitor.switch_share
+        self._after_every = sc.population.dropout_timing == "after_every"
+        self._noise = [scalar_ppf(s.spend.noise) for s in sc.population.segments]
+        self._noise_fixed = [s.spend.noise.is_fixed for s in sc.population.segments]
+        self._noise_val = [float(s.spend.noise.mean) for s in sc.population.segments]
+        self._dwell = [scalar_ppf(sc.funnel.stage(s).dwell) for s in STAGES]
+        self._conv = [sc.funnel.stage(s).conversion for s in STAGES]
+        self._ref_entry = STAGES.index(sc.funnel.referral_entry_stage)
+        self._cb = (self._on_wake,)
+        self._P = Purchase()
+        self._pol_ctr = 0
+
+        from .service import ServiceDesk  # local: the desk needs a built world
+        self.desk = ServiceDesk(self)
+
+    # ------------------------------------------------------------------ public ctx API for policies
+    @property
+    def now(self) -> float:
+        """Current simulation time (days)."""
+        return self.env.now
+
+    def post(self, kind: str, amount: float, customer: Customer | None = None) -> None:
+        """Book money now. ``kind`` is a ledger kind (``reward_cost``, ``programme_cost``,
+        ``personalisation_cost``, ``service_cost``, ``fee_revenue``, ...). Costs attributed to a
+        ``customer`` also enter that customer's CLV (discounted to its acquisition)."""
+        t = self.env.now
+        self.ledger.post(kind, t, amount)
+        if customer is not None:
+            d = math.exp(-self.delta * t) / customer.acq_disc
+            if kind == "fee_revenue":
+                customer.clv += amount * d
+            else:
+                customer.clv -= amount * d
+                if kind == "reward_cost":
+                    customer.reward_cost += amount
+                elif kind == "service_cost":
+                    customer.service_cost += amount
+
+    def uniform(self, customer: Customer, stream: int = 0) -> float:
+        """A uniform draw from the customer's own policy stream ``stream`` (0-255).
+
+        Each (customer, stream) has its own counter, so policies do not shift each other's draws
+        or the engine's (common random numbers stay aligned across designs)."""
+        if customer.pctr is None:
+            customer.pctr = {}
+        n = customer.pctr.get(stream, 0)
+        customer.pctr[stream] = n + 1
+        key = (customer.key + _base(Purpose.POLICY + stream)) & M64
+        return uniform2(key, n)[0]
+
+    def change_satisfaction(self, c: Customer, delta: float) -> None:
+        """Move a customer's satisfaction (0-10 scale) and keep the NPS counts right."""
+        s = c.satisfaction + delta
+        s = 0.0 if s < 0.0 else (10.0 if s > 10.0 else s)
+        c.satisfaction = s
+        cls = 2 if s >= self._prom_th else (0 if s < self._det_th else 1)
+        if cls != c.nps:
+            if c.status == ACTIVE:
+                nc = self.n_class
+                nc[c.nps] -= 1
+                nc[cls] += 1
+                if self.track_promoters:
+                    if cls == 2:
+                        self.promoters.add(c.id)
+                    elif c.nps == 2:
+                        self.promoters.discard(c.id)
+            c.nps = cls
+
+    def schedule(self, delay: float, callback, *args) -> None:
+        """Call ``callback(*args)`` after ``delay`` days (for policy timers)."""
+        ev = self.env.timeout(delay)
+        ev.callbacks.append(lambda _e: callback(*args))
+
+    def record(self, column: str, value: float) -> None:
+        """Record a timeline value for today (e.g. a points liability); call from ``on_day``."""
+        col = self.series.setdefault(column, [math.nan] * self.days)
+        day = min(int(self.env.now), self.days - 1)
+        col[day] = value
+
+    def trace(self, c: Customer, event: str, detail: str = "") -> None:
+        """Add a line to the customer's journey trace (no-op unless tracing)."""
+        if self.tracer is not None:
+            self.tracer.add(self.env.now, c.id, event, detail)
+
+    def active_customers(self):
+        """Iterate over active customers (O(number acquired): use sparingly, e.g. once a day)."""
+        return (c for c in self.customers if c.status == ACTIVE)
+
+    @property
+    def mean_spend(self) -> float:
+        from ..population import mean_spend
+
+        return mean_spend(self.scenario.population)
+
+    # ------------------------------------------------------------------ setup and run
+    def run(self) -> World:
+        for h in self._h_setup:
+            h(self)
+        self._initial_cohort()
+        self.env.process(self._daily())
+        self.env.run(until=self.horizon)
+        self._finish_snapshots()
+        return self
+
+    def _new_people(self, n: int) -> list[Customer]:
+        ids = np.arange(self.next_id, self.next_id + n, dtype=np.int64)
+        self.next_id += n
+        tr = sample_traits(self.scenario.population, self.streams, ids)
+        root = self.streams.root_key
+        from ..rng import customer_key
+
+        people = []
+        cols = (tr.segment.tolist(), tr.rate.tolist(), tr.periodic.tolist(), tr.p_drop.tolist(),
+                tr.hazard.tolist(), tr.spend_scale.tolist(), tr.spend_shape.tolist(), tr.s_reward.tolist(),
+                tr.s_price.tolist(), tr.s_service.tolist(), tr.s_personalisation.tolist(),
+                tr.satisfaction.tolist())
+        prom, det = self._prom_th, self._det_th
+        for i, (seg, rate, per, pd_, hz, ssc, ssh, sr, sp, ss, spp, sat) in zip(ids.tolist(), zip(*cols, strict=True),
+                                                                                 strict=True):
+            c = Customer(i, customer_key(root, i, 0))
+            c.segment = seg
+            c.rate = rate
+            c.periodic = per
+            c.p_drop = pd_
+            c.hazard = hz
+            c.spend_scale = ssc
+            c.spend_shape = ssh
+            c.s_reward = sr
+            c.s_price = sp
+            c.s_service = ss
+            c.s_personalisation = spp
+            c.satisfaction = sat
+            c.nps = 2 if sat >= prom else (0 if sat < det else 1)
+            people.append(c)
+        return people
+
+    def _initial_cohort(self) -> None:
+        m = self.scenario.market
+        if m.initial_customers == 0:
+            return
+        people = self._new_people(m.initial_customers)
+        for c in people:
+            c.channel = "initial"
+            c.aware_at = 0.0
+            if not m.initial_first_purchase:
+                self._acquire(c, 0.0, first_purchase=False)
+                c.channel = "existing"
+                u = uniform2((c.key + B_INITIAL) & M64, 0)
+                self._schedule_next(c, 0.0, u[0], u[1])
+            elif m.initial_spread_days > 0:
+                t0 = m.initial_spread_days * uniform2((c.key + B_INITIAL) & M64, 1)[0]
+                self.by_id[c.id] = c
+                self._wake(c, t0, W_FUNNEL)
+                c.stage = len(STAGES)  # a wake at this stage means: first purchase now
+            else:
+                self._acquire(c, 0.0, first_purchase=True)
+
+    def _daily(self):
+        env = self.env
+        m = self.scenario.market
+        adv = self.scenario.journey.advocacy
+        econ = self.scenario.economics
+        svc = self.scenario.service
+        rng = self.market_rng
+        budget = m.marketing_budget_per_day
+        mk_rate = budget / m.cost_per_aware
+        agent_cost = svc.cost_per_agent_day * svc.agents if svc.contact_probability > 0 or \
+            self.scenario.journey.onboarding.contact_probability > 0 else 0.0
+        for day in range(self.days):
+            frac = min(1.0, self.horizon - day)   # last day may be partial
+            self.snap_active.append(self.n_active)
+            self.snap_promoters.append(self.n_class[2])
+            self.snap_detractors.append(self.n_class[0])
+            self.snap_funnel.append(self.in_funnel)
+            room = math.inf if m.market_size is None else m.market_size - self.prospects_total
+            if budget > 0 and room > 0:
+                self.ledger.post("acquisition_cost", day, budget * frac)
+            if econ.fixed_cost_per_day > 0:
+                self.ledger.post("fixed_cost", day, econ.fixed_cost_per_day * frac)
+            if agent_cost > 0:
+                self.ledger.post("service_cost", day, agent_cost * frac)
+            # arrivals of newly aware prospects during [day, day + 1)
+            lam_aw = (mk_rate + m.organic_arrivals_per_day
+                      + m.word_of_mouth_per_promoter_per_day * self.n_class[2]) * frac
+            n_aw = int(rng.poisson(lam_aw)) if lam_aw > 0 else 0
+            n_ref = 0
+            if adv.referrals_per_promoter_per_day > 0 and len(self.promoters):
+                n_ref = int(rng.poisson(adv.referrals_per_promoter_per_day * len(self.promoters) * frac))
+            if room < n_aw + n_ref:
+                n_aw = int(min(n_aw, room))
+                n_ref = int(min(n_ref, room - n_aw))
+            if n_aw + n_ref:
+                self._arrivals(day, frac, n_aw, n_ref, mk_rate, lam_aw)
+            for h in self._h_day:
+                h(self, day)
+            yield env.timeout(frac)
+
+    def _arrivals(self, day, frac, n_aw, n_ref, mk_rate, lam_aw):
+        rng = self.market_rng
+        people = self._new_people(n_aw + n_ref)
+        times = day + frac * rng.random(len(people))
+        p_mk = mk_rate / lam_aw if lam_aw > 0 else 0.0
+        chan_u = rng.random(n_aw)
+        referrers = []
+        if n_ref:
+            items = self.promoters.items
+            referrers = [items[int(j)] for j in rng.integers(0, len(items), n_ref)]
+        self.prospects_total += len(people)
+        self.d_prospects[day] += len(people)
+        for j, (c, t) in enumerate(zip(people, times.tolist(), strict=True)):
+            c.aware_at = t
+            if j < n_aw:
+                c.channel = "marketing" if chan_u[j] < p_mk else "organic"
+                stage = 0
+            else:
+                c.channel = "referral"
+                c.referred_by = referrers[j - n_aw]
+                self.referrals += 1
+                stage = self._ref_entry
+            self.by_id[c.id] = c
+            self.in_funnel += 1
+            self._enter_stage(c, t, stage)
+
+    # ------------------------------------------------------------------ scheduling
+    def _wake(self, c: Customer, t: float, kind: int) -> _Wake:
+        w = _Wake()
+        w.callbacks = self._cb
+        w.cust = c
+        w.kind = kind
+        self.env.schedule(w, NORMAL, t - self.env.now)
+        return w
+
+    def _on_wake(self, w: _Wake) -> None:
+        c = w.cust
+        kind = w.kind
+        t = self.env.now
+        if kind == W_PURCHASE:
+            c.wake = None
+            self._purchase(c, t)
+        elif kind == W_CHURN:
+            c.wake = None
+            self._churn(c, t, c.churn_reason or "lapsed")
+        elif kind == W_FUNNEL:
+            self._funnel_step(c, t)
+        elif kind == W_WINBACK:
+            self._winback(c, t)
+        elif kind == W_ONBOARDED:
+            self._onboarded(c, t)
+
+    # ------------------------------------------------------------------ funnel
+    def _enter_stage(self, c: Customer, t: float, stage: int) -> None:
+        c.stage = stage
+        self.funnel_entered[stage] += 1
+        if self.tracer is not None:
+            self.tracer.add(t, c.id, STAGES[stage], f"entered the {STAGES[stage]} stage ({c.channel})")
+        u_dwell = uniform2((c.key + B_FUNNEL) & M64, stage)[0]
+        tn = t + self._dwell[stage](u_dwell)
+        if tn < self.horizon:
+            self._wake(c, tn, W_FUNNEL)
+
+    def _funnel_step(self, c: Customer, t: float) -> None:
+        stage = c.stage
+        if stage >= len(STAGES):   # initial cohort member whose first purchase is now
+            self._acquire(c, t, first_purchase=True)
+            return
+        p = self._conv[stage]
+        for h in self._h_conversion:
+            p *= h(self, c, STAGES[stage])
+        u = uniform2((c.key + B_FUNNEL) & M64, stage)[1]
+        if u >= p:
+            c.status = LOST
+            self.in_funnel -= 1
+            del self.by_id[c.id]
+            if self.tracer is not None:
+                self.tracer.add(t, c.id, "lost", f"dropped out of the funnel at {STAGES[stage]}")
+            return
+        if stage + 1 < len(STAGES):
+            self._enter_stage(c, t, stage + 1)
+        else:
+            self.in_funnel -= 1
+            self._acquire(c, t, first_purchase=True)
+
+    # ------------------------------------------------------------------ the loop
+    def _acquire(self, c: Customer, t: float, first_purchase: bool) -> None:
+        c.status = ACTIVE
+        c.acquired_at = t
+        c.acq_disc = math.exp(-self.delta * t)
+        self.n_active += 1
+        self.n_class[c.nps] += 1
+        if self.track_promoters and c.nps == 2:
+            self.promoters.add(c.id)
+        self.customers.append(c)
+        self.by_id[c.id] = c
+        self.d_new[min(int(t), self.days)] += 1
+        c.stage = 0 if (self._after_every or not first_purchase) else 1   # first purchase index eligible for dropout
+        if self.tracer is not None:
+            self.tracer.add(t, c.id, "acquired", f"became a customer (channel: {c.channel or 'initial'})")
+        for h in self._h_acquire:
+            h(self, c)
+        ob = self.scenario.journey.onboarding
+        if ob.enabled and first_purchase:
+            self._wake(c, t + ob.duration_days, W_ONBOARDED)
+            if ob.contact_probability > 0:
+                u = uniform2((c.key + B_EXPERIENCE) & M64, 1 << 30)[0]
+                if u < ob.contact_probability:
+                    self.desk.open(c, t, "onboarding")
+        if first_purchase:
+            self._purchase(c, t)
+
+    def _onboarded(self, c: Customer, t: float) -> None:
+        if c.status != ACTIVE:
+            return
+        ob = self.scenario.journey.onboarding
+        u = uniform2((c.key + B_EXPERIENCE) & M64, (1 << 30) + 1)[0]
+        ok = u < ob.success_probability
+        self.change_satisfaction(c, ob.satisfaction_on_success if ok else ob.satisfaction_on_failure)
+        if self.tracer is not None:
+            self.tracer.add(t, c.id, "onboarded", "onboarding went well" if ok else "onboarding failed")
+
+    def _purchase(self, c: Customer, t: float) -> None:
+        k = c.purchases
+        key = c.key
+        u_next, u_spend = uniform2((key + B_PURCHASE) & M64, k)
+        if c.spend_shape > 0.0:
+            gross = float(special.gammaincinv(c.spend_shape, u_spend)) / c.spend_scale
+        elif self._noise_fixed[c.segment]:
+            gross = c.spend_scale * self._noise_val[c.segment]
+        else:
+            gross = c.spend_scale * self._noise[c.segment](u_spend)
+        for h in self._h_spend:
+            gross *= h(self, c)
+        rcost = 0.0
+        disc = 0.0
+        if self._h_purchase:
+            P = self._P
+            P.customer = c
+            P.time = t
+            P.gross = gross
+            P.discount = 0.0
+            P.reward_cost = 0.0
+            P.index = k
+            P.redeemed = False
+            for h in self._h_purchase:
+                h(self, c, P)
+            disc = P.discount
+            rcost = P.reward_cost + disc
+        c.purchases = k + 1
+        c.last_purchase_at = t
+        c.revenue += gross
+        d = math.exp(-self.delta * t)
+        led = self.ledger
+        day = int(t)
+        led.total["revenue"] += gross
+        led.discounted["revenue"] += gross * d
+        led.daily["revenue"][day] += gross
+        if rcost:
+            led.total["reward_cost"] += rcost
+            led.discounted["reward_cost"] += rcost * d
+            led.daily["reward_cost"][day] += rcost
+            c.reward_cost += rcost
+        c.clv += (gross * self.margin_rate - rcost) * d / c.acq_disc
+        self.d_purchases[day] += 1
+        tx = self.tx
+        if tx is not None:
+            tx.customer_id.append(c.id)
+            tx.time.append(t)
+            tx.amount.append(gross - disc)
+            if tx.discount is not None:
+                tx.discount.append(disc)
+        if self.tracer is not None:
+            self.tracer.add(t, c.id, "purchase",
+                            f"purchase #{k + 1}: {gross:.2f}" + (f" (discount {disc:.2f})" if disc else ""))
+
+        # experience -> satisfaction; service contact
+        if not self._exp_fixed or self._contact_p > 0.0:
+            u_exp, u_contact = uniform2((key + B_EXPERIENCE) & M64, k)
+            e = self._exp_value if self._exp_fixed else self._exp_ppf(u_exp)
+            self.change_satisfaction(c, self._lr * (e - c.satisfaction))
+            if u_contact < self._contact_p:
+                self.desk.open(c, t, "product")
+        else:
+            self.change_satisfaction(c, self._lr * (self._exp_value - c.satisfaction))
+
+        # churn multiplier from satisfaction and policies
+        mult = 1.0
+        if self._sat_effect:
+            mult = math.exp(self._sat_effect * (self._sat_ref - c.satisfaction))
+        for h in self._h_churn_mult:
+            mult *= h(self, c)
+        u_drop = u_haz = None
+        if c.p_drop > 0.0 and k >= c.stage:
+            u_drop, u_haz = uniform2((key + B_CHURN) & M64, 2 * k)
+            if u_drop < c.p_drop * mult:
+                self._churn(c, t, "dropout")
+                return
+        self._schedule_next(c, t, u_next, u_haz, mult, k)
+
+    def _schedule_next(self, c: Customer, t: float, u_next: float, u_haz: float | None,
+                       mult: float = 1.0, k: int = -1) -> None:
+        rate = c.rate
+        for h in self._h_rate:
+            rate *= h(self, c)
+        if rate <= 0.0:
+            dt = math.inf
+        elif c.periodic:
+            dt = 1.0 / rate
+        else:
+            dt = -math.log(u_next) / rate
+        h = c.hazard * mult
+        hc = self._comp_h * c.s_price
+        tot = h + hc
+        if tot > 0.0:
+            if u_haz is None or k < 0:
+                u_haz = uniform2((c.key + B_CHURN) & M64, 2 * max(k, 0) + (1 if k < 0 else 0))[1]
+            dtc = -math.log(u_haz) / tot
+            if dtc < dt:
+                tn = t + dtc
+                if tn < self.horizon:
+                    u_r = uniform2((c.key + B_CHURN) & M64, 2 * max(k, 0) + 1)[0]
+                    c.churn_reason = "competitor" if u_r * tot < hc else "lapsed"
+                    c.wake = self._wake(c, tn, W_CHURN)
+                return
+        tn = t + dt
+        if tn < self.horizon:
+            c.wake = self._wake(c, tn, W_PURCHASE)
+
+    def _churn(self, c: Customer, t: float, reason: str) -> None:
+        if reason != "competitor" and self._switch_share > 0:
+            u = uniform2((c.key + B_CHURN) & M64, (1 << 30) + c.winbacks)[0]
+            if u < self._switch_share:
+                reason = "competitor"
+        c.status = CHURNED
+        c.churned_at = t
+        c.churn_reason = reason
+        if c.wake is not None:
+            c.wake.callbacks = ()
+            c.wake = None
+        self.n_active -= 1
+        self.n_class[c.nps] -= 1
+        if self.track_promoters and c.nps == 2:
+            self.promoters.discard(c.id)
+        self.d_churned[min(int(t), self.days)] += 1
+        if self.tracer is not None:
+            self.tracer.add(t, c.id, "churned", f"stopped buying ({reason})")
+        for h in self._h_churn:
+            h(self, c)
+        wb = self.scenario.journey.winback
+        if wb.enabled and t + wb.delay_days < self.horizon:
+            self._wake(c, t + wb.delay_days, W_WINBACK)
+
+    def _winback(self, c: Customer, t: float) -> None:
+        if c.status != CHURNED:
+            return
+        wb = self.scenario.journey.winback
+        self.winback_attempts += 1
+        self.post("winback_cost", wb.cost_per_attempt, c)
+        p = wb.success_probability
+        for h in self._h_winback:
+            p *= h(self, c)
+        u = uniform2((c.key + B_ADVOCACY) & M64, c.winbacks + (c.purchases << 8))[0]
+        if u >= p:
+            if self.tracer is not None:
+                self.tracer.add(t, c.id, "win-back", "a win-back offer was ignored")
+            return
+        self.winback_successes += 1
+        c.winbacks += 1
+        c.status = ACTIVE
+        c.churned_at = math.nan
+        c.churn_reason = ""
+        self.n_active += 1
+        self.n_class[c.nps] += 1
+        if self.track_promoters and c.nps == 2:
+            self.promoters.add(c.id)
+        if self.tracer is not None:
+            self.tracer.add(t, c.id, "win-back", "came back after a win-back offer")
+        for h in self._h_reactivate:
+            h(self, c)
+        self._purchase(c, t)
+
+    def _finish_snapshots(self) -> None:
+        self.final_active = self.n_active
+        self.final_class = list(self.n_class)
+

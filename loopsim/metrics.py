@@ -1,0 +1,114 @@
+"""Metrics: every summary number of a run, computed from its records (never engine internals).
+
+Money: ``revenue`` is sales at list price; every price reduction a policy gives is a
+``reward_cost`` (so a programme's cost is visible in one place), and
+
+    gross_margin = revenue * gross_margin_rate
+    profit = gross_margin + fee_revenue - reward_cost - acquisition_cost - service_cost
+             - personalisation_cost - programme_cost - winback_cost - fixed_cost
+
+``profit_discounted`` discounts every amount at its exact time with the scenario's annual rate.
+See ``docs/metrics.md`` for every metric, its unit and when it is NaN.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from .records import COST_KINDS, Ledger
+
+#: The contracted summary metrics, in display order (all present in every run).
+CORE_METRICS = (
+    "customers_acquired", "active_at_end", "retention_rate", "churned", "purchases",
+    "repeat_purchase_rate", "revenue", "gross_margin", "reward_cost", "acquisition_cost",
+    "service_cost", "personalisation_cost", "profit", "profit_discounted", "clv_mean", "nps",
+    "points_liability", "mean_service_wait_days",
+)
+
+#: Metrics that are shares in [0, 1].
+RATE_METRICS = ("retention_rate", "repeat_purchase_rate", "service_abandonment_rate",
+                "service_resolution_rate", "agent_utilisation", "funnel_conversion")
+
+
+def _safe_div(a: float, b: float) -> float:
+    return a / b if b else math.nan
+
+
+def money_metrics(ledger: Ledger, margin_rate: float) -> dict[str, float]:
+    """Revenue, margin, each cost kind, profit and discounted profit (currency)."""
+    tot, disc = ledger.total, ledger.discounted
+    out = {
+        "revenue": tot["revenue"],
+        "gross_margin": tot["revenue"] * margin_rate,
+        "fee_revenue": tot["fee_revenue"],
+    }
+    for k in COST_KINDS:
+        out[k] = tot[k]
+    out["profit"] = out["gross_margin"] + out["fee_revenue"] - sum(tot[k] for k in COST_KINDS)
+    out["profit_discounted"] = (disc["revenue"] * margin_rate + disc["fee_revenue"]
+                                - sum(disc[k] for k in COST_KINDS))
+    return out
+
+
+def customer_metrics(customers: pd.DataFrame) -> dict[str, float]:
+    """Counts, retention, repeat rate and mean CLV over acquired customers."""
+    n = len(customers)
+    active = int(customers["churned_at"].isna().sum()) if n else 0
+    return {
+        "customers_acquired": float(n),
+        "active_at_end": float(active),
+        "churned": float(n - active),
+        "retention_rate": _safe_div(active, n),
+        "purchases": float(customers["purchases"].sum()) if n else 0.0,
+        "repeat_purchase_rate": _safe_div(int((customers["purchases"] >= 2).sum()), n) if n else math.nan,
+        "clv_mean": float(customers["clv"].mean()) if n else math.nan,
+    }
+
+
+def nps(promoters: int, detractors: int, active: int) -> float:
+    """Net promoter score (-100..100) among active customers; NaN with none active."""
+    return 100.0 * (promoters - detractors) / active if active else math.nan
+
+
+def service_metrics(contacts: pd.DataFrame, agents: int, busy_time: float, horizon: float,
+                    warmup: float = 0.0) -> dict[str, float]:
+    """Waits (days), abandonment, resolution and utilisation of the service desk."""
+    c = contacts[contacts["arrived"] >= warmup] if len(contacts) else contacts
+    n = len(c)
+    queued = c[c["outcome"] != "balked"] if n else c
+    served = c[c["outcome"] == "served"] if n else c
+    return {
+        "service_contacts": float(n),
+        "mean_service_wait_days": float(queued["wait"].mean()) if len(queued) else math.nan,
+        "p90_service_wait_days": float(np.quantile(queued["wait"], 0.9)) if len(queued) else math.nan,
+        "service_abandonment_rate": _safe_div(int((c["outcome"] != "served").sum()), n) if n else math.nan,
+        "service_resolution_rate": _safe_div(int(served["resolved"].sum()), len(served)) if len(served) else math.nan,
+        "agent_utilisation": min(1.0, busy_time / (agents * horizon)) if agents and horizon else math.nan,
+    }
+
+
+def clv_constant_retention(margin: float, retention: float, discount: float) -> float:
+    """Expected CLV with constant retention, margin per period, cash at period start:
+    m (1 + d) / (1 + d - r) (Fader & Hardie 2012, first purchase included)."""
+    return margin * (1 + discount) / (1 + discount - retention)
+
+
+def retention_curve(customers: pd.DataFrame, horizon: float, step: float = 1.0) -> pd.DataFrame:
+    """Share of acquired customers still active ``tenure`` days after acquisition (Kaplan-Meier
+    free: a customer observed for less than ``tenure`` days is left out of that point)."""
+    if not len(customers):
+        return pd.DataFrame({"tenure": [], "retention": [], "at_risk": []})
+    acq = customers["acquired_at"].to_numpy()
+    end = np.where(customers["churned_at"].isna(), np.inf, customers["churned_at"].to_numpy())
+    grid = np.arange(0.0, horizon + 1e-9, step)
+    rows = []
+    for g in grid:
+        obs = acq + g <= horizon
+        m = int(obs.sum())
+        if m == 0:
+            break
+        rows.append((g, float((end[obs] > acq[obs] + g).mean()), m))
+    return pd.DataFrame(rows, columns=["tenure", "retention", "at_risk"])

@@ -1,0 +1,3 @@
+"""Loyalty reward policies, one small class per module."""
+
+from . import punch_card  # noqa: F401

@@ -1,0 +1,643 @@
+"""Scenario files: a frozen, validated description of one business and its loyalty-loop design.
+
+A scenario is a TOML file (see ``docs/scenarios.md`` and ``scenarios/``). It is loaded into a
+:class:`Scenario`, a frozen pydantic model; nothing in a scenario file is ever imported or executed.
+
+* ``extends = "base.toml"`` loads the base first and deep-merges this file over it (tables merge
+  key by key; arrays, including ``[[policies]]``, replace the base's array), so a design to compare
+  is a small diff of a base.
+* :meth:`Scenario.with_overrides` (and ``--set PATH=VALUE`` on the command line) change fields by
+  dotted path and re-validate. Policies are addressed by index or by type:
+  ``policies.0.stamps_required`` or ``policies.punch_card.stamps_required``; ``rewards.``,
+  ``service.`` and ``personalisation.`` followed by a policy type are accepted as aliases.
+* :attr:`Scenario.hash` is a stable provenance hash of the fully resolved scenario.
+
+This module also holds the :class:`Policy` protocol and the policy registry (policies are
+registered by the ``type`` name used in scenario files); concrete policies live in
+:mod:`loopsim.policies`.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import json
+import math
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .dists import Beta, Distribution, Exponential, Fixed, Normal, Uniform, _Dist
+from .errors import ScenarioError
+
+SCHEMA_VERSION = 1
+STAGES: tuple[str, ...] = ("awareness", "interest", "consideration", "intent", "evaluation", "purchase")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+# --------------------------------------------------------------------------- distribution checks
+
+def _check_nonneg(d: _Dist, what: str) -> _Dist:
+    lo = _support_low(d)
+    if lo < 0:
+        raise ValueError(f"{what} must be >= 0; use fixed (value >= 0), gamma, exponential, "
+                         "lognormal, erlang, beta, or uniform/normal with low >= 0")
+    return d
+
+
+def _check_prob(d: _Dist, what: str) -> _Dist:
+    if isinstance(d, Beta):
+        return d
+    lo, hi = _support_low(d), _support_high(d)
+    if lo < 0 or hi > 1:
+        raise ValueError(f"{what} must lie in [0, 1]; use fixed (0 <= value <= 1), beta, "
+                         "or uniform/normal bounded within [0, 1]")
+    return d
+
+
+def _support_low(d: _Dist) -> float:
+    if isinstance(d, Fixed):
+        return d.value
+    if isinstance(d, Uniform | Normal):
+        return d.low
+    return 0.0
+
+
+def _support_high(d: _Dist) -> float:
+    if isinstance(d, Fixed):
+        return d.value
+    if isinstance(d, Uniform | Normal):
+        return d.high
+    if isinstance(d, Beta):
+        return 1.0
+    return math.inf
+
+
+# --------------------------------------------------------------------------- sections
+
+class Time(_Model):
+    """Horizon and money-of-time settings."""
+
+    horizon_days: float = Field(365.0, gt=0, description="Simulated period (days).")
+    discount_rate_annual: float = Field(0.10, ge=0, le=1,
+                                        description="Annual discount rate for discounted metrics.")
+    record_transactions: bool = Field(True, description="Keep the transaction table.")
+
+
+class Competitor(_Model):
+    """A competitor that poaches customers (an extra churn hazard, reason 'competitor')."""
+
+    hazard_per_day: float = Field(0.0, ge=0, description="Poaching hazard (1/day) for a customer "
+                                  "with price sensitivity 1; scales linearly with sensitivity.")
+    switch_share: float = Field(0.0, ge=0, le=1, description="Share of other churners recorded "
+                                "as switching to the competitor rather than lapsing.")
+
+
+class Market(_Model):
+    """Acquisition: marketing, organic and word-of-mouth arrivals, an optional initial cohort."""
+
+    currency: str = "EUR"
+    marketing_budget_per_day: float = Field(0.0, ge=0, description="Spend on marketing (currency/day).")
+    cost_per_aware: float = Field(1.0, gt=0, description="Marketing cost of one aware prospect (currency).")
+    organic_arrivals_per_day: float = Field(0.0, ge=0, description="Prospects/day aware without spend.")
+    word_of_mouth_per_promoter_per_day: float = Field(
+        0.0, ge=0, description="Aware prospects/day created by each current promoter (unattributed).")
+    market_size: int | None = Field(None, ge=1, description="Cap on the number of prospects ever aware.")
+    initial_customers: int = Field(0, ge=0, description="Cohort of customers present at day 0.")
+    initial_first_purchase: bool = Field(
+        True, description="true: the cohort makes its first purchase at day 0 (plus spread); "
+        "false: they are existing customers whose next purchase comes after an inter-purchase time.")
+    initial_spread_days: float = Field(0.0, ge=0, description="First purchases spread uniformly over "
+                                       "[0, spread] days.")
+    competitor: Competitor = Competitor()
+
+
+class Spend(_Model):
+    """Spend per purchase (currency). ``gamma_gamma``: each customer has a rate nu ~ Gamma(q, gamma)
+    and each purchase is Gamma(p, nu) (Fader, Hardie & Lee 2005); ``distribution``: each customer's
+    mean spend is drawn from ``customer_mean`` and each purchase is that mean times ``noise``."""
+
+    model: Literal["gamma_gamma", "distribution"] = "distribution"
+    p: float | None = Field(None, gt=0)
+    q: float | None = Field(None, gt=0)
+    gamma: float | None = Field(None, gt=0)
+    customer_mean: Distribution = Fixed(value=50.0)
+    noise: Distribution = Fixed(value=1.0)
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.model == "gamma_gamma":
+            missing = [k for k in ("p", "q", "gamma") if getattr(self, k) is None]
+            if missing:
+                raise ValueError(f"gamma_gamma spend needs p, q and gamma (missing: {', '.join(missing)})")
+            if self.q <= 1:
+                raise ValueError("gamma_gamma q must be > 1 for the mean spend to exist")
+        _check_nonneg(self.customer_mean, "customer_mean")
+        _check_nonneg(self.noise, "noise")
+        return self
+
+    @property
+    def mean(self) -> float:
+        """Population mean spend per purchase (currency)."""
+        if self.model == "gamma_gamma":
+            return self.p * self.gamma / (self.q - 1)
+        return self.customer_mean.mean * self.noise.mean
+
+
+class Sensitivities(_Model):
+    """How strongly a customer responds (0 = not at all, 1 = fully) to each lever; policies scale
+    their behavioural effects by these."""
+
+    reward: Distribution = Beta(a=2, b=2)
+    price: Distribution = Beta(a=2, b=2)
+    service: Distribution = Beta(a=2, b=2)
+    personalisation: Distribution = Beta(a=2, b=2)
+
+    @model_validator(mode="after")
+    def _check(self):
+        for k in ("reward", "price", "service", "personalisation"):
+            _check_prob(getattr(self, k), k)
+        return self
+
+
+class Segment(_Model):
+    """A customer segment; a population is a mixture of segments with shares."""
+
+    name: str = "all"
+    share: float = Field(1.0, gt=0, le=1)
+    purchase_rate: Distribution = Field(Fixed(value=1.0), description="Purchases per time unit.")
+    purchase_timing: Literal["poisson", "periodic"] = "poisson"
+    dropout: Distribution = Field(Fixed(value=0.0), description="Probability of dropping out after a purchase.")
+    churn_hazard: Distribution = Field(Fixed(value=0.0), description="Lifetime hazard per time unit.")
+    spend: Spend = Spend()
+    sensitivity: Sensitivities = Sensitivities()
+    initial_satisfaction: Distribution = Field(Fixed(value=7.5), description="0-10 scale.")
+
+    @model_validator(mode="after")
+    def _check(self):
+        _check_nonneg(self.purchase_rate, "purchase_rate")
+        _check_prob(self.dropout, "dropout")
+        _check_nonneg(self.churn_hazard, "churn_hazard")
+        _check_nonneg(self.initial_satisfaction, "initial_satisfaction")
+        return self
+
+
+class Population(_Model):
+    """Heterogeneous customers (see ``docs/model.md``)."""
+
+    time_unit_days: float = Field(1.0, gt=0, description="Unit of purchase_rate and churn_hazard (days).")
+    dropout_timing: Literal["after_repeat", "after_every"] = Field(
+        "after_repeat", description="after_repeat: BG/NBD, dropout possible after each repeat purchase; "
+        "after_every: also right after the first purchase (discrete-time contractual).")
+    segments: tuple[Segment, ...] = (Segment(),)
+
+    @field_validator("segments")
+    @classmethod
+    def _shares(cls, v):
+        if not v:
+            raise ValueError("at least one segment is required")
+        total = sum(s.share for s in v)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"segment shares must sum to 1 (they sum to {total:g})")
+        names = [s.name for s in v]
+        if len(set(names)) != len(names):
+            raise ValueError("segment names must be unique")
+        return v
+
+
+class Stage(_Model):
+    """One funnel stage: time spent in it, then the probability of moving on."""
+
+    conversion: float = Field(0.5, ge=0, le=1, description="Probability of moving to the next stage.")
+    dwell: Distribution = Field(Exponential(mean=1.0), description="Days spent in the stage.")
+
+    @model_validator(mode="after")
+    def _check(self):
+        _check_nonneg(self.dwell, "dwell")
+        return self
+
+
+class Funnel(_Model):
+    """The six pre-purchase stages; a prospect who fails a conversion is lost."""
+
+    awareness: Stage = Stage(conversion=0.5, dwell=Exponential(mean=2.0))
+    interest: Stage = Stage(conversion=0.5, dwell=Exponential(mean=2.0))
+    consideration: Stage = Stage(conversion=0.6, dwell=Exponential(mean=3.0))
+    intent: Stage = Stage(conversion=0.7, dwell=Exponential(mean=2.0))
+    evaluation: Stage = Stage(conversion=0.8, dwell=Exponential(mean=1.0))
+    purchase: Stage = Stage(conversion=0.9, dwell=Exponential(mean=0.5))
+    referral_entry_stage: Literal["awareness", "interest", "consideration", "intent", "evaluation",
+                                  "purchase"] = Field("consideration",
+                                                      description="Where referred prospects enter.")
+
+    def stage(self, name: str) -> Stage:
+        return getattr(self, name)
+
+
+class Onboarding(_Model):
+    """Onboarding after the first purchase: success or failure moves satisfaction."""
+
+    enabled: bool = False
+    duration_days: float = Field(7.0, ge=0)
+    success_probability: float = Field(0.9, ge=0, le=1)
+    satisfaction_on_success: float = Field(0.5, description="Satisfaction change (points on 0-10).")
+    satisfaction_on_failure: float = Field(-2.0, description="Satisfaction change (points on 0-10).")
+    contact_probability: float = Field(0.0, ge=0, le=1, description="Chance of an onboarding "
+                                       "question to the service desk.")
+
+
+class Satisfaction(_Model):
+    """Satisfaction (0-10, read as the NPS 'likelihood to recommend') and how it drives churn."""
+
+    experience: Distribution = Field(Normal(mean=8.0, sd=1.5, low=0, high=10),
+                                     description="Quality of each purchase experience (0-10).")
+    learning_rate: float = Field(0.3, gt=0, le=1, description="Weight of a new experience.")
+    churn_effect: float = Field(0.0, ge=0, description="Churn intensity multiplier per point below "
+                                "reference: exp(churn_effect * (reference - satisfaction)).")
+    reference: float = Field(7.0, ge=0, le=10)
+    promoter_threshold: float = Field(9.0, ge=0, le=10)
+    detractor_threshold: float = Field(7.0, ge=0, le=10)
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.detractor_threshold > self.promoter_threshold:
+            raise ValueError("detractor_threshold must be <= promoter_threshold")
+        return self
+
+
+class Advocacy(_Model):
+    """Referrals by promoters (attributed to a referrer, so referral policies can reward them)."""
+
+    referrals_per_promoter_per_day: float = Field(0.0, ge=0)
+
+
+class Winback(_Model):
+    """A win-back attempt some days after churn."""
+
+    enabled: bool = False
+    delay_days: float = Field(30.0, ge=0)
+    success_probability: float = Field(0.1, ge=0, le=1)
+    cost_per_attempt: float = Field(5.0, ge=0)
+
+
+class Journey(_Model):
+    """The post-purchase loop."""
+
+    onboarding: Onboarding = Onboarding()
+    satisfaction: Satisfaction = Satisfaction()
+    advocacy: Advocacy = Advocacy()
+    winback: Winback = Winback()
+
+
+class Service(_Model):
+    """The service desk: contacts queue FIFO (or by priority) for ``agents`` SimPy resources."""
+
+    contact_probability: float = Field(0.0, ge=0, le=1, description="Chance a purchase opens a contact.")
+    agents: int = Field(1, ge=1)
+    handling_time: Distribution = Field(Exponential(mean=0.02), description="Days per contact.")
+    patience: Distribution | None = Field(None, description="Days a caller waits before hanging up; "
+                                          "none = waits forever.")
+    balk_queue_length: int | None = Field(None, ge=0, description="Callers seeing this many waiting "
+                                          "leave at once.")
+    resolution_probability: float = Field(0.9, ge=0, le=1)
+    satisfaction_resolved: float = 0.5
+    satisfaction_unresolved: float = -2.0
+    satisfaction_per_wait_day: float = Field(-1.0, le=0, description="Satisfaction change per day waited.")
+    satisfaction_abandoned: float = -1.5
+    cost_per_agent_day: float = Field(0.0, ge=0)
+    cost_per_contact: float = Field(0.0, ge=0)
+    warmup_days: float = Field(0.0, ge=0, description="Waits before this day are not in the metrics.")
+
+    @model_validator(mode="after")
+    def _check(self):
+        _check_nonneg(self.handling_time, "handling_time")
+        if self.patience is not None:
+            _check_nonneg(self.patience, "patience")
+        return self
+
+
+class Economics(_Model):
+    """Money that is not tied to a policy."""
+
+    gross_margin_rate: float = Field(0.3, ge=0, le=1, description="Margin share of list-price revenue.")
+    fixed_cost_per_day: float = Field(0.0, ge=0, description="Overheads (currency/day).")
+
+
+# --------------------------------------------------------------------------- policies
+
+@runtime_checkable
+class Policy(Protocol):
+    """What a policy is: a small class with a ``Params`` model and any of the engine's hooks.
+
+    The engine calls only the hooks a policy defines (see ``docs/policies.md`` for the full list and
+    their order); all hooks are optional. The ones every policy may use:
+
+    * ``setup(ctx)``: once, before the run; ``ctx`` is the engine's :class:`~loopsim.engine.Context`.
+    * ``on_acquire(ctx, customer)``: a prospect made its first purchase.
+    * ``on_purchase(ctx, customer, purchase)``: adjust a purchase (discounts, reward cost, points).
+    * ``purchase_rate_multiplier(ctx, customer) -> float``, ``churn_multiplier(ctx, customer) -> float``,
+      ``spend_multiplier(ctx, customer) -> float``, ``conversion_multiplier(ctx, stage) -> float``.
+    * ``on_churn(ctx, customer)``, ``on_day(ctx, day)``, ``summary(ctx) -> dict[str, float]``.
+    """
+
+    type_name: ClassVar[str]
+    kind: ClassVar[str]
+    Params: ClassVar[type[BaseModel]]
+
+    def __init__(self, params: BaseModel) -> None: ...
+
+
+class PolicyParams(_Model):
+    """Base class of every policy's parameters (gives ``type``)."""
+
+    type: str
+
+
+POLICY_REGISTRY: dict[str, type] = {}
+
+
+def register_policy(cls: type) -> type:
+    """Class decorator: make a policy available to scenario files under ``cls.type_name``."""
+    name = cls.type_name
+    if name in POLICY_REGISTRY and POLICY_REGISTRY[name] is not cls:
+        raise ValueError(f"policy type {name!r} registered twice")
+    POLICY_REGISTRY[name] = cls
+    return cls
+
+
+def policy_types() -> dict[str, type]:
+    """Every registered policy type (importing the built-in policies first)."""
+    from . import policies  # noqa: F401  (registers the built-ins)
+
+    return dict(sorted(POLICY_REGISTRY.items()))
+
+
+def _validate_policy(raw: Any, index: int) -> PolicyParams:
+    if isinstance(raw, PolicyParams):
+        return raw
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"policies.{index}: must be a table with a 'type' key")
+    types = policy_types()
+    t = raw.get("type")
+    if t is None:
+        raise ValueError(f"policies.{index}.type: missing; allowed: {', '.join(types)}")
+    if t not in types:
+        hint = difflib.get_close_matches(str(t), types, n=1)
+        extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+        raise ValueError(f"policies.{index}.type: unknown policy type {t!r}{extra}; allowed: {', '.join(types)}")
+    return types[t].Params.model_validate(dict(raw))
+
+
+# --------------------------------------------------------------------------- the scenario
+
+class Scenario(_Model):
+    """A complete, validated scenario. Build with :func:`load_scenario` or ``Scenario.model_validate``."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    name: str = "unnamed"
+    description: str = ""
+    time: Time = Time()
+    market: Market = Market()
+    population: Population = Population()
+    funnel: Funnel = Funnel()
+    journey: Journey = Journey()
+    service: Service = Service()
+    economics: Economics = Economics()
+    policies: tuple[Any, ...] = ()
+
+    @field_validator("policies", mode="before")
+    @classmethod
+    def _policies(cls, v):
+        if v is None:
+            return ()
+        if isinstance(v, Mapping):
+            raise ValueError("must be an array of tables ([[policies]])")
+        return tuple(_validate_policy(p, i) for i, p in enumerate(v))
+
+    # -- convenience --------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-serialisable dict (aliases used, so it round-trips through validation)."""
+        return self.model_dump(mode="json", by_alias=True)
+
+    @property
+    def hash(self) -> str:
+        """Stable provenance hash (16 hex digits) of the fully resolved scenario."""
+        blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
+        """A validated copy with fields changed by dotted path, e.g. ``{"market.cost_per_aware": 3}``."""
+        data = self.to_dict()
+        for path, value in overrides.items():
+            _set_path(data, path, value)
+        return validate_scenario(data, source="--set")
+
+    def policy(self, type_name: str) -> PolicyParams | None:
+        """The first policy of the given type, or None."""
+        return next((p for p in self.policies if p.type == type_name), None)
+
+
+# --------------------------------------------------------------------------- loading
+
+def _deep_merge(base: dict, top: dict) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in top.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def _read_toml(path: Path) -> dict:
+    if not path.exists():
+        raise ScenarioError("file not found", source=str(path))
+    if path.is_dir():
+        raise ScenarioError("is a directory, not a scenario file", source=str(path))
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"malformed TOML: {exc}", source=str(path)) from None
+    except UnicodeDecodeError:
+        raise ScenarioError("not a UTF-8 text file", source=str(path)) from None
+
+
+def load_raw(path: str | Path, _stack: tuple[Path, ...] = ()) -> dict:
+    """Read a scenario file and resolve ``extends`` (without validating)."""
+    path = Path(path).resolve()
+    if path in _stack:
+        chain = " -> ".join(p.name for p in (*_stack, path))
+        raise ScenarioError(f"extends cycle: {chain}", source=str(_stack[-1]), field="extends")
+    data = _read_toml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ScenarioError("must be a file name (string)", source=str(path), field="extends")
+    ppath = (path.parent / parent)
+    if not ppath.exists():
+        raise ScenarioError(f"extends {parent!r}: file not found ({ppath})", source=str(path), field="extends")
+    return _deep_merge(load_raw(ppath, (*_stack, path)), data)
+
+
+def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Load, resolve ``extends``, apply ``overrides`` (dotted paths) and validate a scenario file.
+
+    Raises
+    ------
+    ScenarioError
+        One line naming the file, the field path and what is allowed.
+    """
+    data = load_raw(path)
+    for k, v in (overrides or {}).items():
+        try:
+            _set_path(data, k, v)
+        except ScenarioError as exc:
+            raise ScenarioError(exc.message, source=str(path), field=exc.field) from None
+    return validate_scenario(data, source=str(path))
+
+
+def loads_scenario(text: str, source: str = "<string>") -> Scenario:
+    """Validate a scenario given as TOML text (``extends`` is not allowed here)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"malformed TOML: {exc}", source=source) from None
+    if "extends" in data:
+        raise ScenarioError("extends needs a file; use load_scenario", source=source, field="extends")
+    return validate_scenario(data, source=source)
+
+
+def validate_scenario(data: Mapping[str, Any], source: str | None = None) -> Scenario:
+    """Validate a dict into a :class:`Scenario`, turning pydantic errors into one-line :class:`ScenarioError`."""
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        raise ScenarioError(f"unsupported schema_version {version!r}; this loopsim reads {SCHEMA_VERSION}",
+                            source=source, field="schema_version")
+    try:
+        return Scenario.model_validate(dict(data))
+    except ValidationError as exc:
+        raise _to_scenario_error(exc, data, source) from None
+
+
+def _to_scenario_error(exc: ValidationError, data: Mapping, source: str | None) -> ScenarioError:
+    err = exc.errors(include_url=False)[0]
+    loc = [str(x) for x in err["loc"]]
+    # drop pydantic's union-member tags ("gamma", "function-after[...]") from the path
+    clean = [p for p in loc if not p.startswith(("function-", "tagged-union"))]
+    field = ".".join(clean) or None
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if err["type"] == "extra_forbidden":
+        allowed = _allowed_keys(clean[:-1], data)
+        msg = "unknown key" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
+    elif err["type"] == "union_tag_invalid":
+        msg = f"unknown distribution; 'dist' must be one of: {', '.join(sorted(_dist_names()))}"
+    elif err["type"] == "union_tag_not_found":
+        msg = f"missing 'dist'; one of: {', '.join(sorted(_dist_names()))}"
+    elif "input" in err and err["type"] not in ("missing",):
+        got = err["input"]
+        if not isinstance(got, dict | list):
+            msg = f"{msg} (got {got!r})"
+    # policy errors carry their own path inside the message
+    if msg.startswith("policies."):
+        field, _, msg = msg.partition(": ")
+    n = len(exc.errors())
+    if n > 1:
+        msg += f" (and {n - 1} more problem{'s' if n > 2 else ''})"
+    return ScenarioError(msg, source=source, field=field)
+
+
+def _dist_names():
+    from .dists import DISTRIBUTIONS
+
+    return DISTRIBUTIONS
+
+
+def _allowed_keys(loc: list[str], data: Mapping) -> list[str]:
+    model: Any = Scenario
+    node: Any = data
+    for part in loc:
+        if part.isdigit():
+            node = node[int(part)] if isinstance(node, list | tuple) and int(part) < len(node) else {}
+            if model is Scenario.model_fields["policies"].annotation or loc[0] == "policies":
+                t = node.get("type") if isinstance(node, Mapping) else None
+                model = POLICY_REGISTRY.get(t, type(None)).__dict__.get("Params")
+            continue
+        if model is None or not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return []
+        f = model.model_fields.get(part)
+        node = node.get(part, {}) if isinstance(node, Mapping) else {}
+        if f is None:
+            return []
+        ann = f.annotation
+        sub = getattr(ann, "__args__", None)
+        if sub:  # tuple[Segment, ...] / Optional[...]
+            ann = next((a for a in sub if isinstance(a, type) and issubclass(a, BaseModel)), ann)
+        model = ann
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return [f.alias or k for k, f in model.model_fields.items()]
+    return []
+
+
+_ALIASES = ("rewards", "service", "personalisation")
+
+
+def _set_path(data: dict, path: str, value: Any) -> None:
+    parts = path.split(".")
+    if not path or any(p == "" for p in parts):
+        raise ScenarioError("empty path segment; use dotted paths like market.cost_per_aware", field=path)
+    if parts[0] in _ALIASES and len(parts) >= 3 and parts[1] in POLICY_REGISTRY | policy_types():
+        parts = ["policies", *parts[1:]]
+    node: Any = data
+    for i, part in enumerate(parts[:-1]):
+        if isinstance(node, list):
+            node = node[_list_index(node, part, parts[:i])]
+        else:
+            if part not in node or not isinstance(node[part], dict | list):
+                if part in node:
+                    raise ScenarioError(f"{part!r} is a value, not a table", field=path)
+                node[part] = {}
+            node = node[part]
+    last = parts[-1]
+    if isinstance(node, list):
+        node[_list_index(node, last, parts[:-1])] = value
+    else:
+        node[last] = value
+
+
+def _list_index(node: list, part: str, where: list[str]) -> int:
+    if part.isdigit():
+        idx = int(part)
+        if idx >= len(node):
+            raise ScenarioError(f"index {idx} out of range (there are {len(node)})", field=".".join([*where, part]))
+        return idx
+    matches = [i for i, item in enumerate(node) if isinstance(item, dict) and
+               (item.get("type") == part or item.get("name") == part)]
+    if not matches:
+        raise ScenarioError(f"no entry with type or name {part!r}", field=".".join([*where, part]))
+    if len(matches) > 1:
+        raise ScenarioError(f"{part!r} matches {len(matches)} entries; use an index", field=".".join([*where, part]))
+    return matches[0]
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Parse ``PATH=VALUE`` from the command line; VALUE is read as a TOML value, else a string."""
+    if "=" not in text:
+        raise ScenarioError(f"--set needs PATH=VALUE (got {text!r})")
+    path, _, raw = text.partition("=")
+    path, raw = path.strip(), raw.strip()
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return path, value

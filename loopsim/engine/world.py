@@ -57,6 +57,10 @@ B_ADVOCACY = _base(Purpose.ADVOCACY)
 B_INITIAL = _base(8)
 
 
+_CHURN_WORDS = {"dropout": "dropped out after this purchase", "lapsed": "lapsed (stopped buying)",
+                "competitor": "switched to a competitor"}
+
+
 class _Wake:
     """A customer's pending wake-up on SimPy's queue (duck-types a triggered simpy Event)."""
 
@@ -608,7 +612,7 @@ class World:
             self.promoters.discard(c.id)
         self.d_churned[min(int(t), self.days)] += 1
         if self.tracer is not None:
-            self.tracer.add(t, c.id, "churned", f"stopped buying ({reason})")
+            self.tracer.add(t, c.id, "churned", _CHURN_WORDS.get(reason, reason))
         for h in self._h_churn:
             h(self, c)
         wb = self.scenario.journey.winback

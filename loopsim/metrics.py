@@ -90,12 +90,6 @@ def service_metrics(contacts: pd.DataFrame, agents: int, busy_time: float, horiz
     }
 
 
-def clv_constant_retention(margin: float, retention: float, discount: float) -> float:
-    """Expected CLV with constant retention, margin per period, cash at period start:
-    m (1 + d) / (1 + d - r) (Fader & Hardie 2012, first purchase included)."""
-    return margin * (1 + discount) / (1 + discount - retention)
-
-
 def retention_curve(customers: pd.DataFrame, horizon: float, step: float = 1.0) -> pd.DataFrame:
     """Share of acquired customers still active ``tenure`` days after acquisition (Kaplan-Meier
     free: a customer observed for less than ``tenure`` days is left out of that point)."""

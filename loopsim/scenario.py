@@ -139,9 +139,12 @@ class Spend(_Model):
                 raise ValueError(f"gamma_gamma spend needs p, q and gamma (missing: {', '.join(missing)})")
             if self.q <= 1:
                 raise ValueError("gamma_gamma q must be > 1 for the mean spend to exist")
-        _check_nonneg(self.customer_mean, "customer_mean")
-        _check_nonneg(self.noise, "noise")
         return self
+
+    @field_validator("customer_mean", "noise")
+    @classmethod
+    def _nonneg(cls, v, info):
+        return _check_nonneg(v, info.field_name)
 
     @property
     def mean(self) -> float:
@@ -160,11 +163,10 @@ class Sensitivities(_Model):
     service: Distribution = Beta(a=2, b=2)
     personalisation: Distribution = Beta(a=2, b=2)
 
-    @model_validator(mode="after")
-    def _check(self):
-        for k in ("reward", "price", "service", "personalisation"):
-            _check_prob(getattr(self, k), k)
-        return self
+    @field_validator("reward", "price", "service", "personalisation")
+    @classmethod
+    def _prob(cls, v, info):
+        return _check_prob(v, info.field_name)
 
 
 class Segment(_Model):
@@ -180,13 +182,15 @@ class Segment(_Model):
     sensitivity: Sensitivities = Sensitivities()
     initial_satisfaction: Distribution = Field(Fixed(value=7.5), description="0-10 scale.")
 
-    @model_validator(mode="after")
-    def _check(self):
-        _check_nonneg(self.purchase_rate, "purchase_rate")
-        _check_prob(self.dropout, "dropout")
-        _check_nonneg(self.churn_hazard, "churn_hazard")
-        _check_nonneg(self.initial_satisfaction, "initial_satisfaction")
-        return self
+    @field_validator("purchase_rate", "churn_hazard", "initial_satisfaction")
+    @classmethod
+    def _nonneg(cls, v, info):
+        return _check_nonneg(v, info.field_name)
+
+    @field_validator("dropout")
+    @classmethod
+    def _prob(cls, v, info):
+        return _check_prob(v, info.field_name)
 
 
 class Population(_Model):
@@ -218,10 +222,10 @@ class Stage(_Model):
     conversion: float = Field(0.5, ge=0, le=1, description="Probability of moving to the next stage.")
     dwell: Distribution = Field(Exponential(mean=1.0), description="Days spent in the stage.")
 
-    @model_validator(mode="after")
-    def _check(self):
-        _check_nonneg(self.dwell, "dwell")
-        return self
+    @field_validator("dwell")
+    @classmethod
+    def _nonneg(cls, v, info):
+        return _check_nonneg(v, info.field_name)
 
 
 class Funnel(_Model):
@@ -392,7 +396,18 @@ def _validate_policy(raw: Any, index: int) -> PolicyParams:
         hint = difflib.get_close_matches(str(t), types, n=1)
         extra = f" (did you mean {hint[0]!r}?)" if hint else ""
         raise ValueError(f"policies.{index}.type: unknown policy type {t!r}{extra}; allowed: {', '.join(types)}")
-    return types[t].Params.model_validate(dict(raw))
+    try:
+        return types[t].Params.model_validate(dict(raw))
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        loc = ".".join(str(x) for x in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            allowed = [f.alias or k for k, f in types[t].Params.model_fields.items()]
+            msg = f"unknown parameter of {t}; allowed: {', '.join(allowed)}"
+        elif "input" in err and not isinstance(err["input"], dict | list) and err["type"] != "missing":
+            msg = f"{msg} (got {err['input']!r})"
+        raise ValueError(f"policies.{index}.{loc}: {msg}") from None
 
 
 # --------------------------------------------------------------------------- the scenario

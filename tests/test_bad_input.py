@@ -1,0 +1,108 @@
+"""Bad input: one clear line naming the file, the field and what is allowed; exit 2; no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import loopsim
+from loopsim.errors import ScenarioError
+
+BAD = Path(__file__).parent / "data" / "bad_scenarios"
+
+# file -> (field path expected in the message, words expected in the message)
+CASES = {
+    "wrong_type.toml": ("market.marketing_budget_per_day", "valid number"),
+    "negative_rate.toml": ("market.organic_arrivals_per_day", "greater than or equal to 0"),
+    "probability_above_one.toml": ("funnel.interest.conversion", "less than or equal to 1"),
+    "negative_probability_dist.toml": ("population.segments.0.dropout", "[0, 1]"),
+    "unknown_key.toml": ("market.marketing_budget", "allowed: currency, marketing_budget_per_day"),
+    "unknown_section.toml": ("loyalty", "allowed: schema_version"),
+    "unknown_policy.toml": ("policies.0.type", "did you mean 'punch_card'"),
+    "bad_policy_param.toml": ("policies.0.stamps_required", "greater than or equal to 1"),
+    "unknown_distribution.toml": ("population.segments.0.purchase_rate", "'dist' must be one of"),
+    "shares_not_one.toml": ("population.segments", "sum to 1"),
+    "malformed.toml": ("", "malformed TOML"),
+    "cycle_a.toml": ("extends", "extends cycle"),
+    "missing_parent.toml": ("extends", "no_such_base.toml"),
+    "wrong_schema_version.toml": ("schema_version", "unsupported schema_version 99"),
+}
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "loopsim.cli", *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+def run_main(args: list[str], capsys) -> tuple[int, str, str]:
+    """Run the CLI in-process (fast); returns exit code, stdout, stderr."""
+    from loopsim.cli import main
+
+    code = 0
+    try:
+        main(args)
+    except SystemExit as exc:
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_every_fixture_is_covered():
+    assert {p.name for p in BAD.glob("*.toml")} - {"cycle_b.toml"} == set(CASES)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_api_raises_scenario_error(name):
+    field, words = CASES[name]
+    with pytest.raises(ScenarioError) as info:
+        loopsim.load_scenario(BAD / name)
+    msg = str(info.value)
+    assert "\n" not in msg
+    assert name.split(".")[0] in msg or "cycle" in msg
+    assert field in msg and words in msg
+
+
+@pytest.mark.parametrize("command", ["check", "run"])
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_cli_one_line_exit_2(command, name, tmp_path, capsys):
+    out = tmp_path / "out"
+    args = [command, str(BAD / name)] + (["--out", str(out)] if command == "run" else [])
+    code, stdout, stderr = run_main(args, capsys)
+    assert code == 2
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("loopsim: error: ")
+    assert "Traceback" not in stderr + stdout
+    assert CASES[name][0] in lines[0]
+    assert not out.exists()   # nothing half-written
+
+
+@pytest.mark.parametrize("name", ["unknown_policy.toml", "malformed.toml"])
+def test_cli_subprocess_no_traceback(name):
+    r = cli("run", str(BAD / name))
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+
+
+def test_missing_file_and_bad_override(tmp_path):
+    r = cli("run", str(tmp_path / "nope.toml"))
+    assert r.returncode == 2 and "nope.toml: file not found" in r.stderr
+    base = Path(__file__).parents[1] / "scenarios" / "baseline.toml"
+    r = cli("run", str(base), "--set", "market.cost_per_aware=-2")
+    assert r.returncode == 2 and "market.cost_per_aware" in r.stderr and "greater than 0" in r.stderr
+    r = cli("run", str(base), "--set", "market.no_such_field=1")
+    assert r.returncode == 2 and "market.no_such_field" in r.stderr and "unknown key" in r.stderr
+    r = cli("run", str(base), "--set", "justapath")
+    assert r.returncode == 2 and "PATH=VALUE" in r.stderr
+    r = cli("run", str(base), "--reps", "0")
+    assert r.returncode == 2 and "--reps" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = cli("frobnicate")
+    assert r.returncode == 2 and "frobnicate" in r.stderr
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    r = cli("run", str(base), "--out", str(afile), "--set", "time.horizon_days=5",
+            "--set", "market.initial_customers=5", "--set", "market.marketing_budget_per_day=0",
+            "--set", "market.organic_arrivals_per_day=0")
+    assert r.returncode == 2 and "must be a directory" in r.stderr

@@ -73,21 +73,56 @@ def nps(promoters: int, detractors: int, active: int) -> float:
     return 100.0 * (promoters - detractors) / active if active else math.nan
 
 
-def service_metrics(contacts: pd.DataFrame, agents: int, busy_time: float, horizon: float,
-                    warmup: float = 0.0) -> dict[str, float]:
-    """Waits (days), abandonment, resolution and utilisation of the service desk."""
-    c = contacts[contacts["arrived"] >= warmup] if len(contacts) else contacts
+def _queue_stats(c: pd.DataFrame) -> dict[str, float]:
     n = len(c)
     queued = c[c["outcome"] != "balked"] if n else c
     served = c[c["outcome"] == "served"] if n else c
     return {
-        "service_contacts": float(n),
-        "mean_service_wait_days": float(queued["wait"].mean()) if len(queued) else math.nan,
-        "p90_service_wait_days": float(np.quantile(queued["wait"], 0.9)) if len(queued) else math.nan,
-        "service_abandonment_rate": _safe_div(int((c["outcome"] != "served").sum()), n) if n else math.nan,
-        "service_resolution_rate": _safe_div(int(served["resolved"].sum()), len(served)) if len(served) else math.nan,
-        "agent_utilisation": min(1.0, busy_time / (agents * horizon)) if agents and horizon else math.nan,
+        "contacts": float(n),
+        "mean_wait_days": float(queued["wait"].mean()) if len(queued) else math.nan,
+        "p90_wait_days": float(np.quantile(queued["wait"], 0.9)) if len(queued) else math.nan,
+        "abandonment_rate": _safe_div(int((c["outcome"] != "served").sum()), n) if n else math.nan,
+        "resolution_rate": _safe_div(int(served["resolved"].sum()), len(served)) if len(served) else math.nan,
     }
+
+
+def service_metrics(contacts: pd.DataFrame, agents: int, busy_time: float, horizon: float,
+                    warmup: float = 0.0,
+                    channels: list[tuple[str, float, float]] | None = None) -> dict[str, float]:
+    """Waits (days), abandonment, resolution and utilisation of the service desk.
+
+    Waits are times in queue of contacts that queued (not balked), counting contacts that arrived
+    at or after ``warmup`` (days). ``abandonment`` = balked or hung up, over contacts;
+    ``resolution`` = resolved at that contact, over served contacts. Utilisation is busy
+    agent-days over on-duty agent-days over the whole run. ``channels``: ``(name, busy agent-days,
+    on-duty agent-days)`` per channel with agents; with more than one channel in ``contacts`` the
+    same metrics are also given per channel as ``service_<channel>_<metric>``.
+    """
+    c = contacts[contacts["arrived"] >= warmup] if len(contacts) else contacts
+    q = _queue_stats(c)
+    if channels is None:
+        util = min(1.0, busy_time / (agents * horizon)) if agents and horizon else math.nan
+    else:
+        on_duty = sum(a for _, _, a in channels)
+        util = min(1.0, sum(b for _, b, _ in channels) / on_duty) if on_duty else math.nan
+    out = {
+        "service_contacts": q["contacts"],
+        "mean_service_wait_days": q["mean_wait_days"],
+        "p90_service_wait_days": q["p90_wait_days"],
+        "service_abandonment_rate": q["abandonment_rate"],
+        "service_resolution_rate": q["resolution_rate"],
+        "agent_utilisation": util,
+    }
+    names = list(c["channel"].cat.categories) if "channel" in c.columns else []
+    if len(names) > 1:
+        busy = {name: (b, a) for name, b, a in (channels or [])}
+        for name in names:
+            qc = _queue_stats(c[c["channel"] == name])
+            for k, v in qc.items():
+                out[f"service_{name}_{k}"] = v
+            b, a = busy.get(name, (0.0, 0.0))
+            out[f"service_{name}_utilisation"] = min(1.0, b / a) if a else math.nan
+    return out
 
 
 def retention_curve(customers: pd.DataFrame, horizon: float, step: float = 1.0) -> pd.DataFrame:

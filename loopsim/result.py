@@ -136,8 +136,13 @@ def build_result(world, seed, elapsed: float) -> RunResult:
     summary.update(metrics.customer_metrics(customers))
     summary.update(metrics.money_metrics(led, m))
     summary["nps"] = metrics.nps(world.final_class[2], world.final_class[0], world.final_active)
-    summary.update(metrics.service_metrics(contacts, sc.service.agents, world.desk.busy_time, horizon,
-                                           sc.service.warmup_days))
+    desk = world.desk
+    summary.update(metrics.service_metrics(contacts, sc.service.agents, 0.0, horizon, sc.service.warmup_days,
+                                           channels=desk.channel_stats(horizon)))
+    summary["service_contacts_open_at_end"] = float(len(desk.in_flight))
+    summary["service_repeat_contacts"] = float(desk.repeats)
+    summary["service_recoveries"] = float(desk.recoveries)
+    summary["customers_with_unresolved_problems"] = float(len(desk.unresolved))
     summary["points_liability"] = 0.0
     summary["prospects"] = float(world.prospects_total)
     for i, s in enumerate(STAGES):

@@ -73,6 +73,19 @@ def uniform(key: int, n: int) -> float:
     return ((z >> 11) + 0.5) * 2.0**-53
 
 
+def customer_keys(root_key: int, ids: np.ndarray, purpose: int = 0) -> list[int]:
+    """Vectorised :func:`customer_key` for many customer ids (as Python ints)."""
+    ids = np.asarray(ids, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        def mix(z):
+            z = (z ^ (z >> np.uint64(30))) * np.uint64(_C1)
+            z = (z ^ (z >> np.uint64(27))) * np.uint64(_C2)
+            return z ^ (z >> np.uint64(31))
+
+        inner = mix(ids * np.uint64(0x100000001B3) + np.uint64((purpose * GOLDEN) & M64))
+        return mix(np.uint64(root_key) ^ inner).tolist()
+
+
 def uniforms_vec(root_key: int, ids: np.ndarray, purpose: int, n: int = 0) -> np.ndarray:
     """Vectorised :func:`uniform` over customer ids for draw ``n`` (used to sample traits)."""
     ids = np.asarray(ids, dtype=np.uint64)

@@ -28,14 +28,30 @@ class Customer:
         "winbacks", "next_kind", "wake", "pctr",
     )
 
-    def __init__(self, cid: int, key: int):
+    def __init__(self, cid: int, key: int, segment: int = 0, rate: float = 0.0, periodic: bool = False,
+                 p_drop: float = 0.0, hazard: float = 0.0, spend_scale: float = 0.0,
+                 spend_shape: float = 0.0, s_reward: float = 0.5, s_price: float = 0.5,
+                 s_service: float = 0.5, s_personalisation: float = 0.5, satisfaction: float = 7.5,
+                 nps: int = 1):
         self.id = cid
         self.key = key
+        self.segment = segment
+        self.rate = rate
+        self.periodic = periodic
+        self.p_drop = p_drop
+        self.hazard = hazard
+        self.spend_scale = spend_scale
+        self.spend_shape = spend_shape
+        self.s_reward = s_reward
+        self.s_price = s_price
+        self.s_service = s_service
+        self.s_personalisation = s_personalisation
+        self.satisfaction = satisfaction
+        self.nps = nps
         self.status = PROSPECT
         self.stage = 0
         self.channel = ""
         self.referred_by = -1
-        self.nps = 1
         self.aware_at = math.nan
         self.acquired_at = math.nan
         self.acq_disc = 1.0

@@ -1,30 +1,153 @@
-"""The service desk: contacts queue for a limited number of agents (a SimPy resource).
+"""The service desk: contacts queue for agents in one or more channels (SimPy resources).
 
-A contact arrives, balks if the queue is at ``balk_queue_length``, otherwise requests an agent
-(priority from policies' ``service_priority`` hook; lower is served first). With a ``patience``
-distribution it hangs up (reneges) if not served in time. Service takes ``handling_time``; the
-problem is resolved with ``resolution_probability``. Waiting and the outcome move satisfaction,
-scaled by the customer's service sensitivity (x ``2 * s_service``, so the mean customer of a
-Beta(2, 2) sensitivity feels the configured amounts).
+Contacts arise from onboarding questions (``journey.onboarding.contact_probability``), product
+problems (``service.contact_probability`` per purchase) and complaints after a bad experience
+(``service.complaint_probability`` when the purchase's experience is below
+``service.complaint_below``). A new contact is routed to a channel with probability proportional to
+the channel's ``share`` (a repeat contact goes to the channel's ``escalate_to``, or the same one).
 
-Configured as M/M/c (Poisson contacts, exponential handling, no balking or patience) the mean wait
-in queue matches Erlang C; see ``tests/validation/test_erlang_c.py``.
+In a channel with agents, a contact balks if ``balk_queue_length`` contacts are already waiting,
+otherwise requests an agent of the channel's :class:`simpy.PriorityResource` (priority from the
+policies' ``service_priority`` hook; lower is served first; FIFO within a priority). With a
+``patience`` distribution it hangs up (reneges) if not served in time. Service takes
+``handling_time``; the problem is resolved with ``resolution_probability`` (first-contact
+resolution). A channel with ``agents = 0`` is self-service: no queue, no agent, handled at once.
+
+Opening hours and shifts change the number of agents on duty by time of day. The resource has the
+day's peak capacity; agents off duty are held by *blocker* requests of top priority, so an agent
+going off duty finishes the contact in hand first (non-preemptive), and contacts arriving while
+the channel is closed wait for opening (their patience, if any, keeps running).
+
+Effects: waiting and the outcome move satisfaction, scaled by the customer's service sensitivity
+(x ``2 * s_service``, so the mean customer of a Beta(2, 2) sensitivity feels the configured
+amounts). An unresolved or abandoned contact is followed by a repeat contact with
+``repeat_probability`` (up to ``max_attempts`` contacts per problem). Every problem still
+unresolved multiplies the customer's churn intensity by ``unresolved_churn_multiplier``. With
+``service_recovery`` a problem resolved at the first contact adds ``recovery_bonus`` satisfaction
+(the service-recovery paradox: McCollough & Bharadwaj 1992; meta-analysis de Matos, Henrique &
+Rossi 2007, J. Service Research 10(1): a positive effect on satisfaction, none on repurchase).
+
+Work per contact is done in callbacks on SimPy events (no generator process per contact) and is
+O(1) apart from SimPy's own queue operations. Configured as M/M/c (Poisson contacts, exponential
+handling, no balking or patience) the mean wait in queue matches Erlang C; see
+``tests/validation/test_erlang_c.py`` and ``docs/service.md``.
 """
 
 from __future__ import annotations
 
+import math
+from array import array
+
+import numpy as np
+import pandas as pd
 import simpy
 
 from ..dists import scalar_ppf
+from ..records import ContactLog
 from ..rng import M64, uniform2
 from .customer import ACTIVE, Customer
 
 SERVED, ABANDONED, BALKED = 0, 1, 2
+#: reasons of contacts about a problem (eligible for the service-recovery effect)
+PROBLEM_REASONS = ("product", "complaint")
+_BLOCK = -(1 << 62)   # priority of the requests that hold off-duty agents
+_REPEAT_DRAWS = 1 << 32
+
+
+class ChannelContactLog(ContactLog):
+    """:class:`~loopsim.records.ContactLog` plus the channel, the attempt number (1 = first contact
+    about a problem) and the patience drawn (days; inf = would wait forever) of every contact."""
+
+    def __init__(self, channels: list[str]):
+        super().__init__()
+        self.channel_names = list(channels)
+        self.channel = array("b")
+        self.attempt = array("q")
+        self.patience = array("d")
+
+    def add(self, cid, arrived, wait, handling, outcome, resolved, priority, reason,
+            channel: int = 0, attempt: int = 1, patience: float = math.inf) -> None:
+        super().add(cid, arrived, wait, handling, outcome, resolved, priority, reason)
+        self.channel.append(channel)
+        self.attempt.append(attempt)
+        self.patience.append(patience)
+
+    def frame(self) -> pd.DataFrame:
+        df = super().frame()
+        codes = np.asarray(self.channel, dtype=np.int8)
+        df["channel"] = (pd.Categorical.from_codes(codes, self.channel_names) if len(codes)
+                         else pd.Categorical([], categories=self.channel_names))
+        df["attempt"] = np.asarray(self.attempt, dtype=np.int64)
+        df["patience"] = np.asarray(self.patience, dtype=float)
+        return df
+
+
+def duty_profile(shifts) -> list[tuple[float, int]]:
+    """Agents on duty by time of day as steps ``[(start_fraction_of_day, agents), ...]`` from
+    ``(start_hour, end_hour, agents)`` shifts; an end at or before the start wraps past midnight."""
+    cuts = {0.0, 24.0}
+    for s, e, _ in shifts:
+        cuts.update((s % 24.0, e % 24.0))
+    cuts = sorted(cuts)
+    steps = []
+    for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
+        mid = 0.5 * (lo + hi)
+        n = 0
+        for s, e, a in shifts:
+            if (s < e and s <= mid < e) or (s >= e and (mid >= s or mid < e)):
+                n += a
+        if not steps or steps[-1][1] != n:
+            steps.append((lo / 24.0, n))
+    return steps
+
+
+class _Channel:
+    """A channel's resolved configuration and state."""
+
+    def __init__(self, idx, name, share, agents, handling, patience, balk, p_resolve, cost_agent_day,
+                 cost_contact, shifts, escalate):
+        self.idx = idx
+        self.name = name
+        self.share = share
+        self.handle = scalar_ppf(handling)
+        self.patience = scalar_ppf(patience) if patience not in (None, False) else None
+        self.balk = balk
+        self.p_resolve = p_resolve
+        self.cost_contact = cost_contact
+        self.escalate = escalate
+        self.busy_time = 0.0
+        self.self_service = agents == 0 and shifts is None
+        self.steps = duty_profile(shifts) if shifts is not None else \
+            ([(0.0, agents)] if agents else [(0.0, 0)])
+        self.capacity = max(n for _, n in self.steps)
+        if self.capacity == 0:
+            self.self_service = True
+        # paid agent-days per day: each agent of a shift costs one agent-day
+        paid = sum(a for _, _, a in shifts) if shifts is not None else agents
+        self.cost_per_day = cost_agent_day * paid
+        self.res = None
+        self.held: list = []      # granted blocker requests (off-duty agents)
+        self.pending: list = []   # blocker requests still waiting for an agent to finish
+
+    def on_duty_days(self, horizon: float) -> float:
+        """Agent-days on duty over [0, horizon]."""
+        full, frac = divmod(horizon, 1.0)
+        per_day = self._integral(1.0)
+        return full * per_day + self._integral(frac)
+
+    def _integral(self, x: float) -> float:
+        tot = 0.0
+        bounds = [s for s, _ in self.steps[1:]] + [1.0]
+        for (s, n), e in zip(self.steps, bounds, strict=True):
+            lo, hi = s, min(e, x)
+            if hi > lo:
+                tot += n * (hi - lo)
+        return tot
 
 
 class _Contact:
-    __slots__ = ("desk", "c", "t", "req", "u_handle", "u_resolve", "priority", "reason", "done",
-                 "wait", "handling")
+    __slots__ = ("desk", "ch", "c", "t", "req", "u_handle", "u_resolve", "priority", "reason", "done",
+                 "wait", "handling", "attempt", "patience", "counted", "seq")
 
     def granted(self, _ev) -> None:
         self.desk._granted(self)
@@ -37,7 +160,7 @@ class _Contact:
 
 
 class ServiceDesk:
-    """Agents as a :class:`simpy.PriorityResource`; contacts handled with callbacks, not processes."""
+    """Channels of agents as :class:`simpy.PriorityResource`; contacts handled with callbacks."""
 
     def __init__(self, world):
         from .world import B_SERVICE
@@ -45,36 +168,177 @@ class ServiceDesk:
         self.world = world
         self.env: simpy.Environment = world.env
         cfg = self.cfg = world.scenario.service
-        self.res = simpy.PriorityResource(self.env, capacity=cfg.agents)
-        self._handle = scalar_ppf(cfg.handling_time)
-        self._patience = scalar_ppf(cfg.patience) if cfg.patience is not None else None
+        self.channels = self._build_channels(cfg)
+        self.by_name = {ch.name: ch for ch in self.channels}
+        tot = sum(ch.share for ch in self.channels)
+        acc, self._cum = 0.0, []
+        for ch in self.channels:
+            acc += ch.share / tot
+            self._cum.append(acc)
+        for ch in self.channels:
+            if not ch.self_service:
+                ch.res = simpy.PriorityResource(self.env, capacity=ch.capacity)
+        self._repeat_delay = scalar_ppf(cfg.repeat_delay)
         self._base = B_SERVICE
-        self.busy_time = 0.0
+        self.opened = 0           # contacts that arrived
+        self.in_flight: dict[int, _Contact] = {}   # queued or in service (seq -> contact)
+        self.unresolved: dict[int, int] = {}        # customer id -> problems left unresolved
+        self.repeats = 0
+        self.recoveries = 0
+        # the desk's records carry the channel of each contact
+        world.contacts = ChannelContactLog([ch.name for ch in self.channels])
+        if cfg.unresolved_churn_multiplier != 1.0:
+            world._h_churn_mult.append(self.churn_multiplier)
+        self._start_shifts()
 
-    def open(self, c: Customer, t: float, reason: str) -> None:
-        """A contact from customer ``c`` arrives now."""
-        w = self.world
+    # ------------------------------------------------------------------ configuration
+    @staticmethod
+    def _build_channels(cfg) -> list[_Channel]:
+        def pick(v, default):
+            return default if v is None else v
+
+        def hours(ch_open, ch_close, agents):
+            o, c = ch_open % 24.0, ch_close % 24.0
+            if (ch_open, ch_close) in ((0.0, 24.0), (0.0, 0.0), (24.0, 24.0)) or o == c:
+                return None
+            return ((ch_open, ch_close, agents),)
+
+        raw = cfg.channels
+        if not raw:
+            shifts = hours(cfg.open_hour, cfg.close_hour, cfg.agents)
+            return [_Channel(0, "desk", 1.0, cfg.agents, cfg.handling_time, cfg.patience,
+                             cfg.balk_queue_length, cfg.resolution_probability, cfg.cost_per_agent_day,
+                             cfg.cost_per_contact, shifts, None)]
+        names = [ch.name for ch in raw]
+        out = []
+        for i, ch in enumerate(raw):
+            agents = pick(ch.agents, cfg.agents)
+            if ch.shifts is not None:
+                shifts = tuple((s.start_hour, s.end_hour, s.agents) for s in ch.shifts)
+            else:
+                shifts = hours(pick(ch.open_hour, cfg.open_hour), pick(ch.close_hour, cfg.close_hour), agents)
+            out.append(_Channel(
+                i, ch.name, ch.share, agents, pick(ch.handling_time, cfg.handling_time),
+                cfg.patience if ch.patience is None else ch.patience,
+                pick(ch.balk_queue_length, cfg.balk_queue_length),
+                pick(ch.resolution_probability, cfg.resolution_probability),
+                pick(ch.cost_per_agent_day, cfg.cost_per_agent_day), pick(ch.cost_per_contact, cfg.cost_per_contact),
+                shifts, names.index(ch.escalate_to) if ch.escalate_to is not None else None))
+        return out
+
+    def contacts_possible(self) -> bool:
+        sc = self.world.scenario
+        return (sc.service.contact_probability > 0 or sc.service.complaint_probability > 0
+                or (sc.journey.onboarding.enabled and sc.journey.onboarding.contact_probability > 0))
+
+    def agent_cost_per_day(self) -> float:
+        """Cost of the agents (currency/day); zero when no contact can arise."""
+        if not self.contacts_possible():
+            return 0.0
+        return sum(ch.cost_per_day for ch in self.channels)
+
+    def channel_stats(self, horizon: float) -> list[tuple[str, float, float]]:
+        """(name, busy agent-days, on-duty agent-days) per channel with agents."""
+        return [(ch.name, ch.busy_time, ch.on_duty_days(horizon)) for ch in self.channels
+                if not ch.self_service]
+
+    # ------------------------------------------------------------------ shifts (blockers)
+    def _start_shifts(self) -> None:
+        for ch in self.channels:
+            if ch.self_service or len(ch.steps) == 1:
+                continue
+            self._set_duty(ch, ch.steps[0][1])
+            self._next_step(ch, 0.0, 1)
+
+    def _next_step(self, ch: _Channel, day: float, i: int) -> None:
+        if i >= len(ch.steps):
+            day, i = day + 1.0, 0
+        t = day + ch.steps[i][0]
+        if t >= self.world.horizon:
+            return
+        ev = self.env.timeout(t - self.env.now)
+        ev.callbacks.append(lambda _e: (self._set_duty(ch, ch.steps[i][1]), self._next_step(ch, day, i + 1)))
+
+    def _set_duty(self, ch: _Channel, on_duty: int) -> None:
+        want = ch.capacity - on_duty          # blockers to hold
+        have = len(ch.held) + len(ch.pending)
+        while have < want:
+            req = ch.res.request(priority=_BLOCK)
+            ch.pending.append(req)
+            req.callbacks.append(lambda ev, ch=ch: self._blocker_granted(ch, ev))
+            have += 1
+        while have > want:
+            if ch.pending:
+                req = ch.pending.pop()
+                req.callbacks = []
+                if req.triggered:          # granted this instant, callback not yet run
+                    ch.res.release(req)
+                else:
+                    req.cancel()
+            else:
+                ch.res.release(ch.held.pop())
+            have -= 1
+
+    @staticmethod
+    def _blocker_granted(ch: _Channel, req) -> None:
+        if req in ch.pending:
+            ch.pending.remove(req)
+            ch.held.append(req)
+
+    # ------------------------------------------------------------------ contacts
+    def after_purchase(self, c: Customer, t: float, u: float, experience: float) -> None:
+        """Called by the engine with the purchase's contact draw ``u`` < product + complaint
+        probability: ``u`` below the product-problem probability opens a product contact, otherwise
+        (a slice of width ``complaint_probability``) a complaint if the experience was poor."""
         cfg = self.cfg
+        if u < cfg.contact_probability:
+            self.open(c, t, "product")
+        elif experience < cfg.complaint_below:
+            self.open(c, t, "complaint")
+
+    def open(self, c: Customer, t: float, reason: str, attempt: int = 1, channel: int | None = None,
+             counted: bool = False) -> None:
+        """A contact from customer ``c`` arrives now (``attempt`` > 1: a repeat contact)."""
+        w = self.world
         n = c.contacts
         c.contacts = n + 1
+        self.opened += 1
         key = (c.key + self._base) & M64
         u_handle, u_resolve = uniform2(key, 2 * n)
-        u_patience = uniform2(key, 2 * n + 1)[0]
+        u_patience, u_route = uniform2(key, 2 * n + 1)
+        if channel is None:
+            channel = 0
+            if len(self.channels) > 1:
+                cum = self._cum
+                while channel < len(cum) - 1 and u_route >= cum[channel]:
+                    channel += 1
+        ch = self.channels[channel]
         prio = 0
         for h in w._h_priority:
             prio = min(prio, int(h(w, c)))
-        if cfg.balk_queue_length is not None and len(self.res.queue) >= cfg.balk_queue_length:
-            w.contacts.add(c.id, t, 0.0, 0.0, BALKED, False, prio, reason)
-            self._feel(c, cfg.satisfaction_abandoned)
-            w.trace(c, "service", f"{reason} contact: queue too long, gave up at once")
-            return
         k = _Contact()
-        k.desk, k.c, k.t, k.u_handle, k.u_resolve = self, c, t, u_handle, u_resolve
-        k.priority, k.reason, k.done = prio, reason, False
-        k.req = self.res.request(priority=prio)
+        k.desk, k.ch, k.c, k.t, k.u_handle, k.u_resolve = self, ch, c, t, u_handle, u_resolve
+        k.priority, k.reason, k.done, k.attempt, k.counted = prio, reason, False, attempt, counted
+        k.patience = ch.patience(u_patience) if ch.patience is not None else math.inf
+        k.seq = self.opened
+        if ch.self_service:
+            k.done = True
+            k.wait = 0.0
+            self.in_flight[k.seq] = k
+            self._serve(k, t)
+            return
+        waiting = len(ch.res.queue) - len(ch.pending)
+        if ch.balk is not None and waiting >= ch.balk:
+            w.contacts.add(c.id, t, 0.0, 0.0, BALKED, False, prio, reason, ch.idx, attempt, k.patience)
+            self._feel(c, self.cfg.satisfaction_abandoned)
+            w.trace(c, "service", f"{reason} contact ({ch.name}): queue too long, gave up at once")
+            self._after_failure(k)
+            return
+        self.in_flight[k.seq] = k
+        k.req = ch.res.request(priority=prio)
         k.req.callbacks.append(k.granted)
-        if self._patience is not None:
-            timer = self.env.timeout(self._patience(u_patience))
+        if k.patience < math.inf:
+            timer = self.env.timeout(k.patience)
             timer.callbacks.append(k.renege)
 
     def _feel(self, c: Customer, delta: float) -> None:
@@ -86,31 +350,91 @@ class ServiceDesk:
             return
         k.req.cancel()
         k.done = True
+        del self.in_flight[k.seq]
         now = self.env.now
         w = self.world
-        w.contacts.add(k.c.id, k.t, now - k.t, 0.0, ABANDONED, False, k.priority, k.reason)
+        w.contacts.add(k.c.id, k.t, now - k.t, 0.0, ABANDONED, False, k.priority, k.reason, k.ch.idx,
+                       k.attempt, k.patience)
         self._feel(k.c, self.cfg.satisfaction_abandoned + self.cfg.satisfaction_per_wait_day * (now - k.t))
-        w.trace(k.c, "service", f"{k.reason} contact: hung up after waiting {now - k.t:.2f} days")
+        w.trace(k.c, "service", f"{k.reason} contact ({k.ch.name}): hung up after waiting {now - k.t:.2f} days")
+        self._after_failure(k)
 
     def _granted(self, k: _Contact) -> None:
         k.done = True
         now = self.env.now
         k.wait = now - k.t
-        k.handling = self._handle(k.u_handle)
-        self.busy_time += max(0.0, min(k.handling, self.world.horizon - now))
+        self._serve(k, now)
+
+    def _serve(self, k: _Contact, now: float) -> None:
+        k.handling = k.ch.handle(k.u_handle)
+        if not k.ch.self_service:
+            k.ch.busy_time += max(0.0, min(k.handling, self.world.horizon - now))
         timer = self.env.timeout(k.handling)
         timer.callbacks.append(k.finished)
 
     def _finished(self, k: _Contact) -> None:
-        self.res.release(k.req)
+        if k.ch.res is not None:
+            k.ch.res.release(k.req)
+        del self.in_flight[k.seq]
         w = self.world
         cfg = self.cfg
-        p = cfg.resolution_probability
-        resolved = k.u_resolve < p
-        w.contacts.add(k.c.id, k.t, k.wait, k.handling, SERVED, resolved, k.priority, k.reason)
-        if cfg.cost_per_contact:
-            w.post("service_cost", cfg.cost_per_contact, k.c)
-        self._feel(k.c, cfg.satisfaction_per_wait_day * k.wait
-                   + (cfg.satisfaction_resolved if resolved else cfg.satisfaction_unresolved))
-        w.trace(k.c, "service", f"{k.reason} contact: waited {k.wait:.2f} days, "
+        c = k.c
+        resolved = k.u_resolve < k.ch.p_resolve
+        w.contacts.add(c.id, k.t, k.wait, k.handling, SERVED, resolved, k.priority, k.reason, k.ch.idx,
+                       k.attempt, k.patience)
+        if k.ch.cost_contact:
+            w.post("service_cost", k.ch.cost_contact, c)
+        delta = cfg.satisfaction_per_wait_day * k.wait
+        if resolved:
+            delta += cfg.satisfaction_resolved
+            if k.counted:
+                self._uncount(c.id)
+            if cfg.service_recovery and k.attempt == 1 and k.reason in PROBLEM_REASONS:
+                delta += cfg.recovery_bonus
+                self.recoveries += 1
+        else:
+            delta += cfg.satisfaction_unresolved
+        self._feel(c, delta)
+        w.trace(c, "service", f"{k.reason} contact ({k.ch.name}): waited {k.wait:.2f} days, "
                 f"{'resolved' if resolved else 'not resolved'}")
+        if not resolved:
+            self._after_failure(k)
+
+    # ------------------------------------------------------------------ unresolved problems
+    def _uncount(self, cid: int) -> None:
+        n = self.unresolved.get(cid, 0) - 1
+        if n > 0:
+            self.unresolved[cid] = n
+        else:
+            self.unresolved.pop(cid, None)
+
+    def _after_failure(self, k: _Contact) -> None:
+        """The contact ended without a resolution: count the problem, maybe schedule a repeat."""
+        c = k.c
+        if not k.counted:
+            self.unresolved[c.id] = self.unresolved.get(c.id, 0) + 1
+            k.counted = True
+        cfg = self.cfg
+        if cfg.repeat_probability <= 0 or k.attempt >= cfg.max_attempts:
+            return
+        u_rep, u_delay = uniform2((c.key + self._base) & M64, _REPEAT_DRAWS + c.contacts)
+        if u_rep >= cfg.repeat_probability:
+            return
+        delay = self._repeat_delay(u_delay)
+        if self.env.now + delay >= self.world.horizon:
+            return
+        nxt = k.ch.escalate if k.ch.escalate is not None else k.ch.idx
+        self.repeats += 1
+        ev = self.env.timeout(delay)
+        reason, attempt = k.reason, k.attempt + 1
+        ev.callbacks.append(lambda _e: self._repeat(c, reason, attempt, nxt))
+
+    def _repeat(self, c: Customer, reason: str, attempt: int, channel: int) -> None:
+        if c.status != ACTIVE:
+            return
+        self.open(c, self.env.now, reason, attempt, channel, counted=True)
+
+    def churn_multiplier(self, ctx, c: Customer) -> float:
+        """Churn-intensity multiplier of a customer's unresolved problems (a hook)."""
+        n = self.unresolved.get(c.id, 0)
+        return self.cfg.unresolved_churn_multiplier ** n if n else 1.0

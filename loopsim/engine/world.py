@@ -16,6 +16,7 @@ leading underscore) are the policy API documented in ``docs/policies.md``.
 from __future__ import annotations
 
 import math
+from heapq import heapify, heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,7 @@ from scipy import special
 from ..dists import scalar_ppf
 from ..population import sample_traits
 from ..records import ContactLog, Ledger, Tracer, TransactionLog
-from ..rng import GOLDEN, M64, Purpose, Streams, uniform2
+from ..rng import _C1, _C2, _HALF32, _TWO32, GOLDEN, M64, Purpose, Streams, customer_keys, uniform2
 from ..scenario import STAGES, Scenario, policy_types
 from .customer import (
     ACTIVE,
@@ -41,6 +42,13 @@ from .customer import (
 )
 
 NORMAL = 1  # simpy.events.NORMAL priority
+_exp = math.exp
+_log = math.log
+_inf = math.inf
+
+
+def _gammaincinv(a: float, u: float) -> float:
+    return float(special.gammaincinv(a, u))
 
 
 def _base(purpose: int) -> int:
@@ -167,7 +175,7 @@ class World:
         self._sat_ref = sat.reference
         self._prom_th = sat.promoter_threshold
         self._det_th = sat.detractor_threshold
-        self._contact_p = sc.service.contact_probability
+        self._contact_p = sc.service.contact_probability + sc.service.complaint_probability
         self._comp_h = sc.market.competitor.hazard_per_day
         self._switch_share = sc.market.competitor.switch_share
         self._after_every = sc.population.dropout_timing == "after_every"
@@ -178,6 +186,18 @@ class World:
         self._conv = [sc.funnel.stage(s).conversion for s in STAGES]
         self._ref_entry = STAGES.index(sc.funnel.referral_entry_stage)
         self._cb = (self._on_wake,)
+        self._sched = self.env.schedule
+        # the day calendar of customer wake-ups (see _clock)
+        self._buckets: dict[int, list] = {}
+        self._cal: list = []
+        self._cal_day = -1
+        self._target = 0.0
+        self._seq = 0
+        # running totals for the hot path: [total, discounted] and per-day lists of the ledger
+        self._rev = [0.0, 0.0]
+        self._rew = [0.0, 0.0]
+        self._rev_daily = self.ledger.daily["revenue"]
+        self._rew_daily = self.ledger.daily["reward_cost"]
         self._P = Purchase()
         self._pol_ctr = 0
 
@@ -269,6 +289,7 @@ class World:
             h(self)
         self._initial_cohort()
         self.env.process(self._daily())
+        self.env.process(self._clock())
         self.env.run(until=self.horizon)
         self._finish_snapshots()
         return self
@@ -277,32 +298,14 @@ class World:
         ids = np.arange(self.next_id, self.next_id + n, dtype=np.int64)
         self.next_id += n
         tr = sample_traits(self.scenario.population, self.streams, ids)
-        root = self.streams.root_key
-        from ..rng import customer_key
-
-        people = []
-        cols = (tr.segment.tolist(), tr.rate.tolist(), tr.periodic.tolist(), tr.p_drop.tolist(),
-                tr.hazard.tolist(), tr.spend_scale.tolist(), tr.spend_shape.tolist(), tr.s_reward.tolist(),
-                tr.s_price.tolist(), tr.s_service.tolist(), tr.s_personalisation.tolist(),
-                tr.satisfaction.tolist())
-        prom, det = self._prom_th, self._det_th
-        for i, (seg, rate, per, pd_, hz, ssc, ssh, sr, sp, ss, spp, sat) in zip(ids.tolist(), zip(*cols, strict=True),
-                                                                                 strict=True):
-            c = Customer(i, customer_key(root, i, 0))
-            c.segment = seg
-            c.rate = rate
-            c.periodic = per
-            c.p_drop = pd_
-            c.hazard = hz
-            c.spend_scale = ssc
-            c.spend_shape = ssh
-            c.s_reward = sr
-            c.s_price = sp
-            c.s_service = ss
-            c.s_personalisation = spp
-            c.satisfaction = sat
-            c.nps = 2 if sat >= prom else (0 if sat < det else 1)
-            people.append(c)
+        keys = customer_keys(self.streams.root_key, ids, 0)
+        sat = tr.satisfaction
+        nps = np.where(sat >= self._prom_th, 2, np.where(sat < self._det_th, 0, 1))
+        people = list(map(Customer, ids.tolist(), keys, tr.segment.tolist(), tr.rate.tolist(),
+                          tr.periodic.tolist(), tr.p_drop.tolist(), tr.hazard.tolist(),
+                          tr.spend_scale.tolist(), tr.spend_shape.tolist(), tr.s_reward.tolist(),
+                          tr.s_price.tolist(), tr.s_service.tolist(), tr.s_personalisation.tolist(),
+                          sat.tolist(), nps.tolist()))
         return people
 
     def _initial_cohort(self) -> None:
@@ -317,7 +320,7 @@ class World:
                 self._acquire(c, 0.0, first_purchase=False)
                 c.channel = "existing"
                 u = uniform2((c.key + B_INITIAL) & M64, 0)
-                self._schedule_next(c, 0.0, u[0], u[1])
+                self._schedule_next(c, 0.0, u[0], u[1], 1 << 31)
             elif m.initial_spread_days > 0:
                 t0 = m.initial_spread_days * uniform2((c.key + B_INITIAL) & M64, 1)[0]
                 self.by_id[c.id] = c
@@ -331,12 +334,10 @@ class World:
         m = self.scenario.market
         adv = self.scenario.journey.advocacy
         econ = self.scenario.economics
-        svc = self.scenario.service
         rng = self.market_rng
         budget = m.marketing_budget_per_day
         mk_rate = budget / m.cost_per_aware
-        agent_cost = svc.cost_per_agent_day * svc.agents if svc.contact_probability > 0 or \
-            self.scenario.journey.onboarding.contact_probability > 0 else 0.0
+        agent_cost = self.desk.agent_cost_per_day()   # all channels' agents (0 if no contacts)
         for day in range(self.days):
             frac = min(1.0, self.horizon - day)   # last day may be partial
             self.snap_active.append(self.n_active)
@@ -393,24 +394,112 @@ class World:
             self._enter_stage(c, t, stage)
 
     # ------------------------------------------------------------------ scheduling
-    def _wake(self, c: Customer, t: float, kind: int) -> _Wake:
-        w = _Wake()
-        w.callbacks = self._cb
-        w.cust = c
-        w.kind = kind
-        self.env.schedule(w, NORMAL, t - self.env.now)
-        return w
+    def _wake(self, c: Customer, t: float, kind: int):
+        """Schedule customer ``c``'s event ``kind`` at day ``t``; returns its token.
+
+        Wake-ups go into the day calendar (see :meth:`_clock`) as ``(t, seq, customer, kind)``.
+        One earlier than the time the clock is waiting for (possible only when scheduled from a
+        SimPy callback, e.g. the daily tick) goes straight onto SimPy's queue as a :class:`_Wake`,
+        so no event is ever processed late. The token (``seq`` or the ``_Wake``) is what
+        ``customer.wake`` holds for purchase and churn events; replacing or clearing it cancels.
+        """
+        if t < self._target:
+            w = _Wake()
+            w.callbacks = self._cb
+            w.cust = c
+            w.kind = kind
+            self._sched(w, NORMAL, t - self.env.now)
+            return w
+        self._seq = seq = self._seq + 1
+        d = int(t)
+        if d <= self._cal_day:
+            heappush(self._cal, (t, seq, c, kind))
+        else:
+            b = self._buckets.get(d)
+            if b is None:
+                self._buckets[d] = [(t, seq, c, kind)]
+            else:
+                b.append((t, seq, c, kind))
+        return seq
+
+    def at(self, t: float, callback, arg=None) -> None:
+        """Call ``callback(arg)`` at day ``t`` (>= now) on the engine's event calendar.
+
+        Cheaper than a SimPy timeout (no event object, no process switch); used by the service
+        desk and available to policies. Callbacks at equal times run in scheduling order.
+        """
+        if t < self._target:
+            ev = self.env.timeout(t - self.env.now)
+            ev.callbacks.append(lambda _e: callback(arg))
+            return
+        self._seq = seq = self._seq + 1
+        d = int(t)
+        if d <= self._cal_day:
+            heappush(self._cal, (t, seq, arg, callback))
+        else:
+            b = self._buckets.get(d)
+            if b is None:
+                self._buckets[d] = [(t, seq, arg, callback)]
+            else:
+                b.append((t, seq, arg, callback))
+
+    def _clock(self):
+        """The customer clock: a SimPy process that runs customers' wake-ups in time order.
+
+        Customers' events live in per-day buckets (a list per day, heapified when the day starts)
+        instead of as event objects on SimPy's global heap, which made every customer event pay
+        for an object, a callback list and a deep heap. Before each wake-up the clock looks at
+        the head of SimPy's queue; if a SimPy event (service desk, daily tick, policy timer) is
+        due first or at the same time, the clock yields until the wake-up's time so SimPy
+        processes it first. Otherwise it advances the environment's clock to the wake-up and
+        runs it directly.
+        """
+        env = self.env
+        q = env._queue          # SimPy's event queue (read only here)
+        buckets = self._buckets
+        timeout = env.timeout
+        purchase = self._purchase
+        dispatch = self._dispatch
+        for day in range(self.days):
+            if env.now < day:
+                self._target = float(day)
+                yield timeout(day - env.now)
+            heap = buckets.pop(day, [])
+            heapify(heap)
+            self._cal = heap
+            self._cal_day = day
+            while heap:
+                t = heap[0][0]
+                if q and q[0][0] <= t:
+                    self._target = t
+                    yield timeout(t - env.now)
+                    continue
+                self._target = t
+                _, seq, c, kind = heappop(heap)
+                env._now = t   # safe: nothing on SimPy's queue is due before t (checked above)
+                if kind == W_PURCHASE:
+                    if c.wake == seq:
+                        c.wake = None
+                        purchase(c, t)
+                elif kind.__class__ is int:
+                    dispatch(c, kind, t, seq)
+                else:
+                    kind(c)          # a callback scheduled with at()
+            self._target = float(day + 1)
 
     def _on_wake(self, w: _Wake) -> None:
-        c = w.cust
-        kind = w.kind
-        t = self.env.now
-        if kind == W_PURCHASE:
+        """Callback of a wake-up that went through SimPy's queue."""
+        self._dispatch(w.cust, w.kind, self.env.now, w)
+
+    def _dispatch(self, c: Customer, kind: int, t: float, token) -> None:
+        if kind == W_PURCHASE or kind == W_CHURN:
+            if c.wake is not token:
+                return                      # cancelled or replaced
             c.wake = None
-            self._purchase(c, t)
-        elif kind == W_CHURN:
-            c.wake = None
-            self._churn(c, t, c.churn_reason or "lapsed")
+            if kind == W_PURCHASE:
+                self._purchase(c, t)
+            else:
+                self._churn(c, t, c.churn_reason or "lapsed")
         elif kind == W_FUNNEL:
             self._funnel_step(c, t)
         elif kind == W_WINBACK:
@@ -489,17 +578,25 @@ class World:
             self.tracer.add(t, c.id, "onboarded", "onboarding went well" if ok else "onboarding failed")
 
     def _purchase(self, c: Customer, t: float) -> None:
+        # The hot path: runs once per purchase. Hashes are inlined (see rng.uniform2) and
+        # attribute lookups kept to a minimum; behaviour is documented in docs/model.md.
         k = c.purchases
         key = c.key
-        u_next, u_spend = uniform2((key + B_PURCHASE) & M64, k)
+        n1 = (k + 1) * GOLDEN
+        z = (key + B_PURCHASE + n1) & M64
+        z = ((z ^ (z >> 30)) * _C1) & M64
+        z = ((z ^ (z >> 27)) * _C2) & M64
+        z ^= z >> 31
+        u_next = (z >> 32) * _TWO32 + _HALF32
         if c.spend_shape > 0.0:
-            gross = float(special.gammaincinv(c.spend_shape, u_spend)) / c.spend_scale
+            gross = _gammaincinv(c.spend_shape, (z & 0xFFFFFFFF) * _TWO32 + _HALF32) / c.spend_scale
         elif self._noise_fixed[c.segment]:
             gross = c.spend_scale * self._noise_val[c.segment]
         else:
-            gross = c.spend_scale * self._noise[c.segment](u_spend)
-        for h in self._h_spend:
-            gross *= h(self, c)
+            gross = c.spend_scale * self._noise[c.segment]((z & 0xFFFFFFFF) * _TWO32 + _HALF32)
+        if self._h_spend:
+            for h in self._h_spend:
+                gross *= h(self, c)
         rcost = 0.0
         disc = 0.0
         if self._h_purchase:
@@ -518,16 +615,15 @@ class World:
         c.purchases = k + 1
         c.last_purchase_at = t
         c.revenue += gross
-        d = math.exp(-self.delta * t)
-        led = self.ledger
+        d = _exp(-self.delta * t)
         day = int(t)
-        led.total["revenue"] += gross
-        led.discounted["revenue"] += gross * d
-        led.daily["revenue"][day] += gross
+        self._rev[0] += gross
+        self._rev[1] += gross * d
+        self._rev_daily[day] += gross
         if rcost:
-            led.total["reward_cost"] += rcost
-            led.discounted["reward_cost"] += rcost * d
-            led.daily["reward_cost"][day] += rcost
+            self._rew[0] += rcost
+            self._rew[1] += rcost * d
+            self._rew_daily[day] += rcost
             c.reward_cost += rcost
         c.clv += (gross * self.margin_rate - rcost) * d / c.acq_disc
         self.d_purchases[day] += 1
@@ -543,31 +639,64 @@ class World:
                             f"purchase #{k + 1}: {gross:.2f}" + (f" (discount {disc:.2f})" if disc else ""))
 
         # experience -> satisfaction; service contact
-        if not self._exp_fixed or self._contact_p > 0.0:
-            u_exp, u_contact = uniform2((key + B_EXPERIENCE) & M64, k)
-            e = self._exp_value if self._exp_fixed else self._exp_ppf(u_exp)
-            self.change_satisfaction(c, self._lr * (e - c.satisfaction))
-            if u_contact < self._contact_p:
-                self.desk.open(c, t, "product")
-        else:
+        if self._exp_fixed and c.satisfaction != self._exp_value:
             self.change_satisfaction(c, self._lr * (self._exp_value - c.satisfaction))
+        if not self._exp_fixed or self._contact_p > 0.0:
+            z = (key + B_EXPERIENCE + n1) & M64
+            z = ((z ^ (z >> 30)) * _C1) & M64
+            z = ((z ^ (z >> 27)) * _C2) & M64
+            z ^= z >> 31
+            if not self._exp_fixed:
+                e = self._exp_ppf((z >> 32) * _TWO32 + _HALF32)
+                self.change_satisfaction(c, self._lr * (e - c.satisfaction))
+            u_c = (z & 0xFFFFFFFF) * _TWO32 + _HALF32
+            if u_c < self._contact_p:   # a product problem or a complaint (see service.py)
+                self.desk.after_purchase(c, t, u_c, self._exp_value if self._exp_fixed else e)
 
         # churn multiplier from satisfaction and policies
         mult = 1.0
         if self._sat_effect:
-            mult = math.exp(self._sat_effect * (self._sat_ref - c.satisfaction))
-        for h in self._h_churn_mult:
-            mult *= h(self, c)
-        u_drop = u_haz = None
+            mult = _exp(self._sat_effect * (self._sat_ref - c.satisfaction))
+        if self._h_churn_mult:
+            for h in self._h_churn_mult:
+                mult *= h(self, c)
+        u_haz = None
         if c.p_drop > 0.0 and k >= c.stage:
-            u_drop, u_haz = uniform2((key + B_CHURN) & M64, 2 * k)
-            if u_drop < c.p_drop * mult:
+            z = (key + B_CHURN + (2 * k + 1) * GOLDEN) & M64
+            z = ((z ^ (z >> 30)) * _C1) & M64
+            z = ((z ^ (z >> 27)) * _C2) & M64
+            z ^= z >> 31
+            if (z >> 32) * _TWO32 + _HALF32 < c.p_drop * mult:
                 self._churn(c, t, "dropout")
                 return
-        self._schedule_next(c, t, u_next, u_haz, mult, k)
+            u_haz = (z & 0xFFFFFFFF) * _TWO32 + _HALF32
+
+        # next event: a purchase, or churn if the churn clock rings first
+        rate = c.rate
+        if self._h_rate:
+            for h in self._h_rate:
+                rate *= h(self, c)
+        if rate <= 0.0:
+            dt = _inf
+        elif c.periodic:
+            dt = 1.0 / rate
+        else:
+            dt = -_log(u_next) / rate
+        tot = c.hazard * mult + self._comp_h * c.s_price
+        if tot > 0.0:
+            if u_haz is None:
+                u_haz = uniform2((key + B_CHURN) & M64, 2 * k)[1]
+            dtc = -_log(u_haz) / tot
+            if dtc < dt:
+                self._schedule_churn(c, t, t + dtc, tot, 2 * k + 1)
+                return
+        tn = t + dt
+        if tn < self.horizon:
+            c.wake = self._wake(c, tn, W_PURCHASE)
 
     def _schedule_next(self, c: Customer, t: float, u_next: float, u_haz: float | None,
-                       mult: float = 1.0, k: int = -1) -> None:
+                       n_churn: int) -> None:
+        """Schedule the first event of a customer who has not bought yet in this run."""
         rate = c.rate
         for h in self._h_rate:
             rate *= h(self, c)
@@ -577,23 +706,20 @@ class World:
             dt = 1.0 / rate
         else:
             dt = -math.log(u_next) / rate
-        h = c.hazard * mult
-        hc = self._comp_h * c.s_price
-        tot = h + hc
+        tot = c.hazard + self._comp_h * c.s_price
         if tot > 0.0:
-            if u_haz is None or k < 0:
-                u_haz = uniform2((c.key + B_CHURN) & M64, 2 * max(k, 0) + (1 if k < 0 else 0))[1]
             dtc = -math.log(u_haz) / tot
             if dtc < dt:
-                tn = t + dtc
-                if tn < self.horizon:
-                    u_r = uniform2((c.key + B_CHURN) & M64, 2 * max(k, 0) + 1)[0]
-                    c.churn_reason = "competitor" if u_r * tot < hc else "lapsed"
-                    c.wake = self._wake(c, tn, W_CHURN)
+                self._schedule_churn(c, t, t + dtc, tot, n_churn)
                 return
-        tn = t + dt
+        if t + dt < self.horizon:
+            c.wake = self._wake(c, t + dt, W_PURCHASE)
+
+    def _schedule_churn(self, c: Customer, t: float, tn: float, tot: float, n: int) -> None:
         if tn < self.horizon:
-            c.wake = self._wake(c, tn, W_PURCHASE)
+            u_r = uniform2((c.key + B_CHURN) & M64, n)[0]
+            c.churn_reason = "competitor" if u_r * tot < self._comp_h * c.s_price else "lapsed"
+            c.wake = self._wake(c, tn, W_CHURN)
 
     def _churn(self, c: Customer, t: float, reason: str) -> None:
         if reason != "competitor" and self._switch_share > 0:
@@ -603,9 +729,7 @@ class World:
         c.status = CHURNED
         c.churned_at = t
         c.churn_reason = reason
-        if c.wake is not None:
-            c.wake.callbacks = ()
-            c.wake = None
+        c.wake = None    # cancels a pending purchase or churn wake-up
         self.n_active -= 1
         self.n_class[c.nps] -= 1
         if self.track_promoters and c.nps == 2:
@@ -649,6 +773,13 @@ class World:
         self._purchase(c, t)
 
     def _finish_snapshots(self) -> None:
+        led = self.ledger
+        led.total["revenue"] += self._rev[0]
+        led.discounted["revenue"] += self._rev[1]
+        led.total["reward_cost"] += self._rew[0]
+        led.discounted["reward_cost"] += self._rew[1]
+        self._rev = [0.0, 0.0]
+        self._rew = [0.0, 0.0]
         self.final_active = self.n_active
         self.final_class = list(self.n_class)
 

@@ -4,4 +4,4 @@ Reward policies live in :mod:`loopsim.policies.rewards`; service and personalisa
 their own modules. The engine never imports these; :func:`loopsim.scenario.policy_types` does.
 """
 
-from . import rewards  # noqa: F401
+from . import personalisation, rewards, service  # noqa: F401

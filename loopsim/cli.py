@@ -12,6 +12,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+
 import click
 from rich.console import Console
 from rich.table import Table

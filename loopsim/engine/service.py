@@ -7,16 +7,16 @@ problems (``service.contact_probability`` per purchase) and complaints after a b
 the channel's ``share`` (a repeat contact goes to the channel's ``escalate_to``, or the same one).
 
 In a channel with agents, a contact balks if ``balk_queue_length`` contacts are already waiting,
-otherwise requests an agent of the channel's :class:`simpy.PriorityResource` (priority from the
-policies' ``service_priority`` hook; lower is served first; FIFO within a priority). With a
+otherwise waits for one of the channel's agents (priority from the policies'
+``service_priority`` hook; lower is served first; FIFO within a priority; non-preemptive, the
+semantics of :class:`simpy.PriorityResource`). With a
 ``patience`` distribution it hangs up (reneges) if not served in time. Service takes
 ``handling_time``; the problem is resolved with ``resolution_probability`` (first-contact
 resolution). A channel with ``agents = 0`` is self-service: no queue, no agent, handled at once.
 
-Opening hours and shifts change the number of agents on duty by time of day. The resource has the
-day's peak capacity; agents off duty are held by *blocker* requests of top priority, so an agent
-going off duty finishes the contact in hand first (non-preemptive), and contacts arriving while
-the channel is closed wait for opening (their patience, if any, keeps running).
+Opening hours and shifts change the number of agents on duty by time of day. An agent going off
+duty finishes the contact in hand first (non-preemptive), and contacts arriving while the channel
+is closed wait for opening (their patience, if any, keeps running).
 
 Effects: waiting and the outcome move satisfaction, scaled by the customer's service sensitivity
 (x ``2 * s_service``, so the mean customer of a Beta(2, 2) sensitivity feels the configured
@@ -27,8 +27,11 @@ unresolved multiplies the customer's churn intensity by ``unresolved_churn_multi
 (the service-recovery paradox: McCollough & Bharadwaj 1992; meta-analysis de Matos, Henrique &
 Rossi 2007, J. Service Research 10(1): a positive effect on satisfaction, none on repurchase).
 
-Work per contact is done in callbacks on SimPy events (no generator process per contact) and is
-O(1) apart from SimPy's own queue operations. Configured as M/M/c (Poisson contacts, exponential
+Agents are a counted pool per channel with a priority queue, and every timer (end of service,
+patience, shift change, repeat contact) is a callback on the engine's event calendar
+(:meth:`World.at`): a contact costs a few microseconds, where SimPy request/release events and
+timeouts cost ten times more (see ``docs/engine.md``). No generator process per contact.
+Configured as M/M/c (Poisson contacts, exponential
 handling, no balking or patience) the mean wait in queue matches Erlang C; see
 ``tests/validation/test_erlang_c.py`` and ``docs/service.md``.
 """
@@ -37,10 +40,10 @@ from __future__ import annotations
 
 import math
 from array import array
+from heapq import heappop, heappush
 
 import numpy as np
 import pandas as pd
-import simpy
 
 from ..dists import scalar_ppf
 from ..records import ContactLog
@@ -50,7 +53,6 @@ from .customer import ACTIVE, Customer
 SERVED, ABANDONED, BALKED = 0, 1, 2
 #: reasons of contacts about a problem (eligible for the service-recovery effect)
 PROBLEM_REASONS = ("product", "complaint")
-_BLOCK = -(1 << 62)   # priority of the requests that hold off-duty agents
 _REPEAT_DRAWS = 1 << 32
 
 
@@ -125,9 +127,11 @@ class _Channel:
         # paid agent-days per day: each agent of a shift costs one agent-day
         paid = sum(a for _, _, a in shifts) if shifts is not None else agents
         self.cost_per_day = cost_agent_day * paid
-        self.res = None
-        self.held: list = []      # granted blocker requests (off-duty agents)
-        self.pending: list = []   # blocker requests still waiting for an agent to finish
+        self.on_duty = self.capacity   # agents on duty now
+        self.free = self.capacity      # on duty and idle
+        self.leaving = 0               # busy agents who go off duty when their contact ends
+        self.queue: list = []          # heap of (priority, seq, contact); reneged ones skipped
+        self.waiting = 0               # contacts in the queue still waiting
 
     def on_duty_days(self, horizon: float) -> float:
         """Agent-days on duty over [0, horizon]."""
@@ -146,27 +150,18 @@ class _Channel:
 
 
 class _Contact:
-    __slots__ = ("desk", "ch", "c", "t", "req", "u_handle", "u_resolve", "priority", "reason", "done",
+    __slots__ = ("desk", "ch", "c", "t", "u_handle", "u_resolve", "priority", "reason", "done",
                  "wait", "handling", "attempt", "patience", "counted", "seq")
-
-    def granted(self, _ev) -> None:
-        self.desk._granted(self)
-
-    def renege(self, _ev) -> None:
-        self.desk._renege(self)
-
-    def finished(self, _ev) -> None:
-        self.desk._finished(self)
 
 
 class ServiceDesk:
-    """Channels of agents as :class:`simpy.PriorityResource`; contacts handled with callbacks."""
+    """Channels of agents (counted pools with priority queues); contacts handled with callbacks."""
 
     def __init__(self, world):
         from .world import B_SERVICE
 
         self.world = world
-        self.env: simpy.Environment = world.env
+        self.env = world.env
         cfg = self.cfg = world.scenario.service
         self.channels = self._build_channels(cfg)
         self.by_name = {ch.name: ch for ch in self.channels}
@@ -175,9 +170,6 @@ class ServiceDesk:
         for ch in self.channels:
             acc += ch.share / tot
             self._cum.append(acc)
-        for ch in self.channels:
-            if not ch.self_service:
-                ch.res = simpy.PriorityResource(self.env, capacity=ch.capacity)
         self._repeat_delay = scalar_ppf(cfg.repeat_delay)
         self._base = B_SERVICE
         self.opened = 0           # contacts that arrived
@@ -242,7 +234,7 @@ class ServiceDesk:
         return [(ch.name, ch.busy_time, ch.on_duty_days(horizon)) for ch in self.channels
                 if not ch.self_service]
 
-    # ------------------------------------------------------------------ shifts (blockers)
+    # ------------------------------------------------------------------ shifts
     def _start_shifts(self) -> None:
         for ch in self.channels:
             if ch.self_service or len(ch.steps) == 1:
@@ -254,36 +246,38 @@ class ServiceDesk:
         if i >= len(ch.steps):
             day, i = day + 1.0, 0
         t = day + ch.steps[i][0]
-        if t >= self.world.horizon:
-            return
-        ev = self.env.timeout(t - self.env.now)
-        ev.callbacks.append(lambda _e: (self._set_duty(ch, ch.steps[i][1]), self._next_step(ch, day, i + 1)))
+        if t < self.world.horizon:
+            self.world.at(t, self._step, (ch, day, i))
+
+    def _step(self, arg) -> None:
+        ch, day, i = arg
+        self._set_duty(ch, ch.steps[i][1])
+        self._next_step(ch, day, i + 1)
 
     def _set_duty(self, ch: _Channel, on_duty: int) -> None:
-        want = ch.capacity - on_duty          # blockers to hold
-        have = len(ch.held) + len(ch.pending)
-        while have < want:
-            req = ch.res.request(priority=_BLOCK)
-            ch.pending.append(req)
-            req.callbacks.append(lambda ev, ch=ch: self._blocker_granted(ch, ev))
-            have += 1
-        while have > want:
-            if ch.pending:
-                req = ch.pending.pop()
-                req.callbacks = []
-                if req.triggered:          # granted this instant, callback not yet run
-                    ch.res.release(req)
-                else:
-                    req.cancel()
-            else:
-                ch.res.release(ch.held.pop())
-            have -= 1
+        delta = on_duty - ch.on_duty
+        ch.on_duty = on_duty
+        if delta > 0:
+            back = min(delta, ch.leaving)     # agents about to leave stay on instead
+            ch.leaving -= back
+            ch.free += delta - back
+            now = self.env.now
+            while ch.free > 0 and ch.waiting > 0:
+                ch.free -= 1
+                self._granted(self._next_waiting(ch), now)
+        elif delta < 0:
+            idle = min(-delta, ch.free)
+            ch.free -= idle
+            ch.leaving += -delta - idle
 
     @staticmethod
-    def _blocker_granted(ch: _Channel, req) -> None:
-        if req in ch.pending:
-            ch.pending.remove(req)
-            ch.held.append(req)
+    def _next_waiting(ch: _Channel) -> _Contact:
+        queue = ch.queue
+        while True:
+            k = heappop(queue)[2]
+            if not k.done:
+                ch.waiting -= 1
+                return k
 
     # ------------------------------------------------------------------ contacts
     def after_purchase(self, c: Customer, t: float, u: float, experience: float) -> None:
@@ -327,41 +321,44 @@ class ServiceDesk:
             self.in_flight[k.seq] = k
             self._serve(k, t)
             return
-        waiting = len(ch.res.queue) - len(ch.pending)
-        if ch.balk is not None and waiting >= ch.balk:
+        if ch.balk is not None and ch.waiting >= ch.balk:
             w.contacts.add(c.id, t, 0.0, 0.0, BALKED, False, prio, reason, ch.idx, attempt, k.patience)
             self._feel(c, self.cfg.satisfaction_abandoned)
-            w.trace(c, "service", f"{reason} contact ({ch.name}): queue too long, gave up at once")
+            if w.tracer is not None:
+                w.trace(c, "service", f"{reason} contact ({ch.name}): queue too long, gave up at once")
             self._after_failure(k)
             return
         self.in_flight[k.seq] = k
-        k.req = ch.res.request(priority=prio)
-        k.req.callbacks.append(k.granted)
+        if ch.free > 0:
+            ch.free -= 1
+            self._granted(k, t)
+            return
+        heappush(ch.queue, (prio, k.seq, k))
+        ch.waiting += 1
         if k.patience < math.inf:
-            timer = self.env.timeout(k.patience)
-            timer.callbacks.append(k.renege)
+            w.at(t + k.patience, self._renege, k)
 
     def _feel(self, c: Customer, delta: float) -> None:
         if c.status == ACTIVE and delta:
             self.world.change_satisfaction(c, delta * 2.0 * c.s_service)
 
     def _renege(self, k: _Contact) -> None:
-        if k.req.triggered or k.done:
+        if k.done:
             return
-        k.req.cancel()
         k.done = True
+        k.ch.waiting -= 1    # its queue entry is skipped when reached
         del self.in_flight[k.seq]
         now = self.env.now
         w = self.world
         w.contacts.add(k.c.id, k.t, now - k.t, 0.0, ABANDONED, False, k.priority, k.reason, k.ch.idx,
                        k.attempt, k.patience)
         self._feel(k.c, self.cfg.satisfaction_abandoned + self.cfg.satisfaction_per_wait_day * (now - k.t))
-        w.trace(k.c, "service", f"{k.reason} contact ({k.ch.name}): hung up after waiting {now - k.t:.2f} days")
+        if w.tracer is not None:
+            w.trace(k.c, "service", f"{k.reason} contact ({k.ch.name}): hung up after waiting {now - k.t:.2f} days")
         self._after_failure(k)
 
-    def _granted(self, k: _Contact) -> None:
+    def _granted(self, k: _Contact, now: float) -> None:
         k.done = True
-        now = self.env.now
         k.wait = now - k.t
         self._serve(k, now)
 
@@ -369,12 +366,17 @@ class ServiceDesk:
         k.handling = k.ch.handle(k.u_handle)
         if not k.ch.self_service:
             k.ch.busy_time += max(0.0, min(k.handling, self.world.horizon - now))
-        timer = self.env.timeout(k.handling)
-        timer.callbacks.append(k.finished)
+        self.world.at(now + k.handling, self._finished, k)
 
     def _finished(self, k: _Contact) -> None:
-        if k.ch.res is not None:
-            k.ch.res.release(k.req)
+        ch = k.ch
+        if not ch.self_service:
+            if ch.leaving:
+                ch.leaving -= 1          # the agent goes off duty
+            elif ch.waiting:
+                self._granted(self._next_waiting(ch), self.env.now)
+            else:
+                ch.free += 1
         del self.in_flight[k.seq]
         w = self.world
         cfg = self.cfg
@@ -395,8 +397,9 @@ class ServiceDesk:
         else:
             delta += cfg.satisfaction_unresolved
         self._feel(c, delta)
-        w.trace(c, "service", f"{k.reason} contact ({k.ch.name}): waited {k.wait:.2f} days, "
-                f"{'resolved' if resolved else 'not resolved'}")
+        if w.tracer is not None:
+            w.trace(c, "service", f"{k.reason} contact ({k.ch.name}): waited {k.wait:.2f} days, "
+                    f"{'resolved' if resolved else 'not resolved'}")
         if not resolved:
             self._after_failure(k)
 
@@ -425,11 +428,10 @@ class ServiceDesk:
             return
         nxt = k.ch.escalate if k.ch.escalate is not None else k.ch.idx
         self.repeats += 1
-        ev = self.env.timeout(delay)
-        reason, attempt = k.reason, k.attempt + 1
-        ev.callbacks.append(lambda _e: self._repeat(c, reason, attempt, nxt))
+        self.world.at(self.env.now + delay, self._repeat, (c, k.reason, k.attempt + 1, nxt))
 
-    def _repeat(self, c: Customer, reason: str, attempt: int, channel: int) -> None:
+    def _repeat(self, arg) -> None:
+        c, reason, attempt, channel = arg
         if c.status != ACTIVE:
             return
         self.open(c, self.env.now, reason, attempt, channel, counted=True)

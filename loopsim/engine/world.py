@@ -492,7 +492,7 @@ class World:
         self._dispatch(w.cust, w.kind, self.env.now, w)
 
     def _dispatch(self, c: Customer, kind: int, t: float, token) -> None:
-        if kind == W_PURCHASE or kind == W_CHURN:
+        if kind in (W_PURCHASE, W_CHURN):
             if c.wake is not token:
                 return                      # cancelled or replaced
             c.wake = None
@@ -692,7 +692,21 @@ class World:
                 return
         tn = t + dt
         if tn < self.horizon:
-            c.wake = self._wake(c, tn, W_PURCHASE)
+            # inline of self._wake(c, tn, W_PURCHASE) for the common case (calendar path)
+            if tn < self._target:
+                c.wake = self._wake(c, tn, W_PURCHASE)
+                return
+            self._seq = seq = self._seq + 1
+            c.wake = seq
+            d = int(tn)
+            if d <= self._cal_day:
+                heappush(self._cal, (tn, seq, c, W_PURCHASE))
+            else:
+                b = self._buckets.get(d)
+                if b is None:
+                    self._buckets[d] = [(tn, seq, c, W_PURCHASE)]
+                else:
+                    b.append((tn, seq, c, W_PURCHASE))
 
     def _schedule_next(self, c: Customer, t: float, u_next: float, u_haz: float | None,
                        n_churn: int) -> None:

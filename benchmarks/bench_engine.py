@@ -71,7 +71,7 @@ def main() -> None:
         big = measure("loopsim", 1_000_000, a.agents * 10)
         print(f"loopsim 1,000,000 customers x 365 days: {big['seconds']:.1f} s (target <= 90 s), "
               f"peak {big['peak_mb']:.0f} MB (target <= 1536 MB), {big['purchases']:,} purchases; "
-              f"{big['seconds'] / ref['seconds'] * a.n / 1_000_000:.2f}x the reference's time per customer")
+              f"per customer {big['seconds'] / ref['seconds'] * a.n / 1_000_000:.2f}x the reference's time at {a.n:,}")
 
 
 if __name__ == "__main__":

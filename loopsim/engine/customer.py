@@ -25,7 +25,7 @@ class Customer:
         "s_reward", "s_price", "s_service", "s_personalisation",
         "satisfaction", "nps", "aware_at", "acquired_at", "acq_disc", "churned_at", "churn_reason",
         "last_purchase_at", "purchases", "revenue", "clv", "reward_cost", "service_cost", "contacts",
-        "winbacks", "next_kind", "wake", "pctr",
+        "winbacks", "wake", "pctr",
     )
 
     def __init__(self, cid: int, key: int, segment: int = 0, rate: float = 0.0, periodic: bool = False,
@@ -65,7 +65,6 @@ class Customer:
         self.service_cost = 0.0
         self.contacts = 0
         self.winbacks = 0
-        self.next_kind = W_PURCHASE
         self.wake = None
         self.pctr = None
 

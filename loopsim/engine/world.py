@@ -1,10 +1,11 @@
 """The SimPy world: market, funnel, purchases, satisfaction, churn, advocacy, win-back.
 
 Design for speed (see ``docs/engine.md``): customers are not SimPy generator processes. Each
-customer has at most one pending "wake-up" on SimPy's event queue (a tiny event-like object
-scheduled with :meth:`simpy.Environment.schedule`), whose callback handles the customer's next
-event and schedules the one after. Events beyond the horizon are never scheduled. The market is a
-SimPy process ticking once a day; the service desk uses SimPy resources.
+customer's next event is an entry ``(time, seq, customer, kind)`` in a day calendar (a list per
+day, heapified when the day starts), run in time order by one SimPy process, the customer clock,
+which hands control back to SimPy whenever a SimPy event (the daily market tick, policy timers)
+is due first. The service desk's timers use the same calendar (:meth:`World.at`). Events beyond
+the horizon are never scheduled.
 
 Randomness is counter based per customer (:mod:`loopsim.rng`): purchase number *k* of customer *i*
 uses draw *k* of that customer's purchase, churn and experience streams under every design.
@@ -70,7 +71,8 @@ _CHURN_WORDS = {"dropout": "dropped out after this purchase", "lapsed": "lapsed 
 
 
 class _Wake:
-    """A customer's pending wake-up on SimPy's queue (duck-types a triggered simpy Event)."""
+    """A wake-up put on SimPy's own queue (duck-types a triggered simpy Event); used only for the
+    rare wake-up scheduled from a SimPy callback earlier than the customer clock's next step."""
 
     __slots__ = ("callbacks", "cust", "kind")
     _ok = True

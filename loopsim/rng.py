@@ -73,31 +73,30 @@ def uniform(key: int, n: int) -> float:
     return ((z >> 11) + 0.5) * 2.0**-53
 
 
-def customer_keys(root_key: int, ids: np.ndarray, purpose: int = 0) -> list[int]:
-    """Vectorised :func:`customer_key` for many customer ids (as Python ints)."""
+def _mix_vec(z: np.ndarray) -> np.ndarray:
+    """:func:`mix64` on a uint64 array (wrap-around multiplication is intended)."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(_C1)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(_C2)
+    return z ^ (z >> np.uint64(31))
+
+
+def _keys_vec(root_key: int, ids: np.ndarray, purpose: int) -> np.ndarray:
     ids = np.asarray(ids, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        def mix(z):
-            z = (z ^ (z >> np.uint64(30))) * np.uint64(_C1)
-            z = (z ^ (z >> np.uint64(27))) * np.uint64(_C2)
-            return z ^ (z >> np.uint64(31))
+        inner = _mix_vec(ids * np.uint64(0x100000001B3) + np.uint64((purpose * GOLDEN) & M64))
+        return _mix_vec(np.uint64(root_key) ^ inner)
 
-        inner = mix(ids * np.uint64(0x100000001B3) + np.uint64((purpose * GOLDEN) & M64))
-        return mix(np.uint64(root_key) ^ inner).tolist()
+
+def customer_keys(root_key: int, ids: np.ndarray, purpose: int = 0) -> list[int]:
+    """Vectorised :func:`customer_key` for many customer ids (as Python ints)."""
+    return _keys_vec(root_key, ids, purpose).tolist()
 
 
 def uniforms_vec(root_key: int, ids: np.ndarray, purpose: int, n: int = 0) -> np.ndarray:
     """Vectorised :func:`uniform` over customer ids for draw ``n`` (used to sample traits)."""
-    ids = np.asarray(ids, dtype=np.uint64)
+    key = _keys_vec(root_key, ids, purpose)
     with np.errstate(over="ignore"):
-        def mix(z):
-            z = (z ^ (z >> np.uint64(30))) * np.uint64(_C1)
-            z = (z ^ (z >> np.uint64(27))) * np.uint64(_C2)
-            return z ^ (z >> np.uint64(31))
-
-        inner = mix(ids * np.uint64(0x100000001B3) + np.uint64((purpose * GOLDEN) & M64))
-        key = mix(np.uint64(root_key) ^ inner)
-        z = mix(key + np.uint64(((n + 1) * GOLDEN) & M64))
+        z = _mix_vec(key + np.uint64(((n + 1) * GOLDEN) & M64))
     return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
 
 

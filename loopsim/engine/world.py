@@ -413,16 +413,20 @@ class World:
             self._sched(w, NORMAL, t - self.env.now)
             return w
         self._seq = seq = self._seq + 1
-        d = int(t)
+        self._push((t, seq, c, kind))
+        return seq
+
+    def _push(self, entry: tuple) -> None:
+        """Put a calendar entry ``(t, seq, customer_or_arg, kind_or_callback)`` in its day."""
+        d = int(entry[0])
         if d <= self._cal_day:
-            heappush(self._cal, (t, seq, c, kind))
+            heappush(self._cal, entry)
         else:
             b = self._buckets.get(d)
             if b is None:
-                self._buckets[d] = [(t, seq, c, kind)]
+                self._buckets[d] = [entry]
             else:
-                b.append((t, seq, c, kind))
-        return seq
+                b.append(entry)
 
     def at(self, t: float, callback, arg=None) -> None:
         """Call ``callback(arg)`` at day ``t`` (>= now) on the engine's event calendar.
@@ -435,15 +439,7 @@ class World:
             ev.callbacks.append(lambda _e: callback(arg))
             return
         self._seq = seq = self._seq + 1
-        d = int(t)
-        if d <= self._cal_day:
-            heappush(self._cal, (t, seq, arg, callback))
-        else:
-            b = self._buckets.get(d)
-            if b is None:
-                self._buckets[d] = [(t, seq, arg, callback)]
-            else:
-                b.append((t, seq, arg, callback))
+        self._push((t, seq, arg, callback))
 
     def _clock(self):
         """The customer clock: a SimPy process that runs customers' wake-ups in time order.
@@ -694,21 +690,7 @@ class World:
                 return
         tn = t + dt
         if tn < self.horizon:
-            # inline of self._wake(c, tn, W_PURCHASE) for the common case (calendar path)
-            if tn < self._target:
-                c.wake = self._wake(c, tn, W_PURCHASE)
-                return
-            self._seq = seq = self._seq + 1
-            c.wake = seq
-            d = int(tn)
-            if d <= self._cal_day:
-                heappush(self._cal, (tn, seq, c, W_PURCHASE))
-            else:
-                b = self._buckets.get(d)
-                if b is None:
-                    self._buckets[d] = [(tn, seq, c, W_PURCHASE)]
-                else:
-                    b.append((tn, seq, c, W_PURCHASE))
+            c.wake = self._wake(c, tn, W_PURCHASE)
 
     def _schedule_next(self, c: Customer, t: float, u_next: float, u_haz: float | None,
                        n_churn: int) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
 from loopsim.dists import Distribution, scalar_ppf
 
@@ -38,9 +38,9 @@ def test_scalar_ppf_matches_vector_ppf(spec):
 
 
 def test_unknown_and_invalid():
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         TA.validate_python({"dist": "poisson", "mean": 1})
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         TA.validate_python({"dist": "gamma", "shape": -1, "rate": 1})
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         TA.validate_python({"dist": "uniform", "low": 2, "high": 1})

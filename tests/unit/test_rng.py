@@ -21,7 +21,7 @@ def test_uniform2_is_uniform_and_uncorrelated():
     u = np.array([rng.uniform2(key, n) for n in range(20000)])
     for col in (0, 1):
         assert stats.kstest(u[:, col], "uniform").pvalue > 0.001
-        assert 0 < u[:, col].min() and u[:, col].max() < 1
+        assert u[:, col].min() > 0 and u[:, col].max() < 1
     assert abs(np.corrcoef(u[:, 0], u[:, 1])[0, 1]) < 0.03
     assert abs(np.corrcoef(u[:-1, 0], u[1:, 0])[0, 1]) < 0.03
 

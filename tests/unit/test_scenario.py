@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 import loopsim
 from loopsim.errors import ScenarioError
@@ -17,7 +18,7 @@ BASE = ROOT / "scenarios" / "baseline.toml"
 def test_defaults_validate_and_are_frozen():
     sc = validate_scenario({"name": "x"})
     assert sc.schema_version == 1 and sc.time.horizon_days == 365
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         sc.name = "y"  # frozen
 
 

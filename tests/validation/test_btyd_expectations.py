@@ -16,7 +16,6 @@ from loopsim.btyd import bgnbd_expected_purchases, paretonbd_expected_purchases
 
 from .conftest import mean_ci
 
-
 CHECKS = 12   # 6 parameter sets x 2 horizons: Bonferroni for a 95% family-wise level
 
 

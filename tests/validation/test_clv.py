@@ -14,7 +14,6 @@ from loopsim import theory
 
 from .conftest import mean_ci
 
-
 CASES = [
     (0.8, 100.0, 0.10, 365.0, 1),     # the textbook case: 366.67
     (0.6, 40.0, 0.05, 365.0, 2),

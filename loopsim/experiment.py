@@ -9,7 +9,7 @@ tidy ``runs`` table and ``summary()`` (mean, sd and a 95% confidence interval pe
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -30,11 +30,17 @@ def _run_one(args: tuple[dict, int, int]) -> dict[str, float]:
     return simulate(sc, seed=child).summary
 
 
-def run_replications(scenario: Scenario, reps: Iterable[int], seed: int, workers: int = 1,
-                     executor: Executor | None = None) -> list[dict[str, float]]:
-    """Summaries of the given replication numbers, in that order, whatever the executor."""
+def run_replications(scenario: Scenario | Sequence[Scenario], reps: Iterable[int], seed: int,
+                     workers: int = 1, executor: Executor | None = None) -> list[dict[str, float]]:
+    """Summaries of the given replication numbers, in that order, whatever the executor.
+
+    ``scenario`` may be one scenario or a sequence with one scenario per replication number."""
     reps = list(reps)
-    jobs = [(scenario.to_dict(), seed, r) for r in reps]
+    if isinstance(scenario, Scenario):
+        data = scenario.to_dict()
+        jobs = [(data, seed, r) for r in reps]
+    else:
+        jobs = [(scenario[r].to_dict(), seed, r) for r in reps]
     if executor is not None:
         return list(executor.map(_run_one, jobs))
     if workers <= 1 or len(jobs) <= 1:
@@ -87,21 +93,32 @@ def _describe(x: np.ndarray, confidence: float, method: str) -> tuple[float, flo
     return (mean, sd, n, lo, hi)
 
 
-def replicate(scenario: Scenario, n: int, seed: int = 0, workers: int = 1,
-              executor: Executor | None = None) -> Experiment:
+def replicate(scenario: Scenario | Sequence[Scenario], n: int | None = None, seed: int = 0,
+              workers: int = 1, executor: Executor | None = None) -> Experiment:
     """Run ``n`` replications of ``scenario`` (seeds spawned from ``seed``) and collect them.
 
+    ``scenario`` may also be a list with one scenario per replication, e.g. the parameter draws
+    of a calibration (:meth:`loopsim.calibrate.Calibration.scenario_draws`), so that the spread
+    of the results carries the estimation uncertainty too; ``n`` then defaults to its length.
     ``workers`` > 1 uses local processes; any ``concurrent.futures.Executor`` may be passed
     instead. Results are identical for any number of workers.
     """
     from . import __version__
 
-    if n < 1:
+    per_rep = not isinstance(scenario, Scenario)
+    if per_rep:
+        scenario = list(scenario)
+        if not scenario:
+            raise ValueError("an empty list of scenarios")
+        n = len(scenario) if n is None else n
+        if n > len(scenario):
+            raise ValueError(f"n={n} replications but only {len(scenario)} scenarios")
+    if n is None or n < 1:
         raise ValueError("n must be >= 1")
     summaries = run_replications(scenario, range(n), seed, workers, executor)
     runs = pd.DataFrame(summaries)
     runs.insert(0, "replication", np.arange(n))
     runs.insert(1, "seed", seed)
-    runs["scenario_hash"] = scenario.hash
+    runs["scenario_hash"] = [s.hash for s in scenario[:n]] if per_rep else scenario.hash
     runs["loopsim_version"] = __version__
-    return Experiment(scenario=scenario, seed=seed, runs=runs)
+    return Experiment(scenario=scenario[0] if per_rep else scenario, seed=seed, runs=runs)

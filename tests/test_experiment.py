@@ -45,3 +45,17 @@ def test_summary_interval_covers_known_clv():
     boot = exp.summary(method="bootstrap").loc["clv_mean"]
     assert boot["ci_low"] < boot["mean"] < boot["ci_high"]
     assert np.isclose(row["mean"], exp.runs["clv_mean"].mean())
+
+
+def test_parameter_uncertainty_draws_feed_replicate():
+    from loopsim.calibrate import calibrate, cdnow_sample_path, read_transactions
+
+    cal = calibrate(read_transactions(cdnow_sample_path()), model="bgnbd", calibration_end="1997-09-30")
+    base = loopsim.load_scenario(ROOT / "scenarios" / "calibrated" / "cdnow_base.toml",
+                                 {"market.initial_customers": 300, "time.horizon_days": 120})
+    draws = cal.scenario_draws(base, 4, seed=5)
+    exp = loopsim.replicate(draws, seed=2)
+    assert len(exp.runs) == 4 and exp.runs["scenario_hash"].nunique() == 4
+    fixed = loopsim.replicate(base, n=4, seed=2)
+    # same seeds, different population parameters per replication
+    assert not np.allclose(exp.runs["purchases"], fixed.runs["purchases"])

@@ -138,6 +138,7 @@ class World:
         self._h_priority = hooks("service_priority")
         self._h_winback = hooks("winback_multiplier")
         self._h_reactivate = hooks("on_reactivate")
+        self._h_referral = hooks("referral_rate_multiplier")   # (ctx) -> float, once a day
 
         self.tx = TransactionLog(with_discount=bool(self._h_purchase)) if sc.time.record_transactions else None
         self.contacts = ContactLog()
@@ -359,7 +360,10 @@ class World:
             n_aw = int(rng.poisson(lam_aw)) if lam_aw > 0 else 0
             n_ref = 0
             if adv.referrals_per_promoter_per_day > 0 and len(self.promoters):
-                n_ref = int(rng.poisson(adv.referrals_per_promoter_per_day * len(self.promoters) * frac))
+                lam_ref = adv.referrals_per_promoter_per_day * len(self.promoters) * frac
+                for h in self._h_referral:
+                    lam_ref *= h(self)
+                n_ref = int(rng.poisson(lam_ref))
             if room < n_aw + n_ref:
                 n_aw = int(min(n_aw, room))
                 n_ref = int(min(n_ref, room - n_aw))

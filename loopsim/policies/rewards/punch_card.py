@@ -1,58 +1,107 @@
-"""Punch card: N stamps earn a free item; the card then resets."""
+"""Punch card (stamp card): N stamps earn a free item; the card then resets.
+
+Every purchase on a card that is not yet full earns one stamp; the purchase after the card is full
+is free up to ``reward_value`` (the price reduction is booked as ``reward_cost``) and the customer
+starts a new card with ``prefilled_stamps`` stamps. With the defaults, buy 10 get the 11th free
+(the Kivetz, Urminsky & Zheng 2006 cafe card).
+
+Behaviour (see :mod:`.behaviour`): goal gradient on the card's progress (perceived progress counts
+pre-filled stamps when ``illusory_progress`` is on, and a pre-filled card lowers dropout), post-reward resetting, rewarded-behaviour
+effect at each redemption, heavy-vs-light response.
+"""
 
 from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from ...scenario import PolicyParams, register_policy
+from ...scenario import register_policy
+from ._common import Programme, ProgrammeParams
 
 
-class PunchCardParams(PolicyParams):
+class PunchCardParams(ProgrammeParams):
     """Parameters of a punch card (stamp card)."""
 
     type: Literal["punch_card"] = "punch_card"
-    stamps_required: int = Field(10, ge=1, description="Stamps needed for a reward.")
-    prefilled_stamps: int = Field(0, ge=0, description="Stamps already on a new card (illusory progress).")
+    stamps_required: int = Field(10, ge=1, description="Stamps on a full card (stamps, including pre-filled).")
+    prefilled_stamps: int = Field(0, ge=0, description="Stamps already on a new card (stamps; illusory progress).")
     reward_value: float | None = Field(None, ge=0, description="Value of the free item (currency); "
                                        "default: the customer's own purchase at redemption.")
-    operating_cost_per_day: float = Field(0.0, ge=0, description="Running the programme (currency/day).")
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.prefilled_stamps >= self.stamps_required:
+            raise ValueError("prefilled_stamps must be below stamps_required")
+        return self
 
 
 @register_policy
-class PunchCard:
+class PunchCard(Programme):
     """Every purchase earns a stamp; a full card pays for the next purchase (up to ``reward_value``)."""
 
     type_name: ClassVar[str] = "punch_card"
-    kind: ClassVar[str] = "reward"
     Params: ClassVar[type[PunchCardParams]] = PunchCardParams
 
     def __init__(self, params: PunchCardParams):
-        self.p = params
+        super().__init__(params)
         self.stamps: dict[int, int] = {}
         self.redemptions = 0
         self.stamps_issued = 0
+        self.cards_started = 0
+        self.cards_completed = 0
+        self.reward_value_total = 0.0
+
+    def on_acquire(self, ctx, c) -> None:
+        super().on_acquire(ctx, c)
+        self.cards_started += 1
 
     def on_purchase(self, ctx, customer, purchase) -> None:
         p = self.p
         s = self.stamps.get(customer.id, p.prefilled_stamps)
         if s >= p.stamps_required:
-            value = purchase.gross if p.reward_value is None else min(p.reward_value, purchase.gross)
+            # earlier policies' discounts count: a free item never takes the price below zero
+            value = purchase.paid if p.reward_value is None else min(p.reward_value, purchase.paid)
             purchase.discount += value
             purchase.redeemed = True
             self.redemptions += 1
+            self.reward_value_total += value
             s = p.prefilled_stamps
+            self.cards_started += 1
+            self.mech.redeemed(ctx, customer)
             ctx.trace(customer, "reward", f"redeemed a full card ({value:.2f} off)")
         else:
             s += 1
             self.stamps_issued += 1
+            if s >= p.stamps_required:
+                self.cards_completed += 1
         self.stamps[customer.id] = s
 
-    def on_day(self, ctx, day: int) -> None:
-        if self.p.operating_cost_per_day:
-            ctx.post("programme_cost", self.p.operating_cost_per_day)
+    def progress(self, c) -> float:
+        p = self.p
+        s = self.stamps.get(c.id, p.prefilled_stamps)
+        perceived = s / p.stamps_required
+        real = (s - p.prefilled_stamps) / (p.stamps_required - p.prefilled_stamps)
+        return self.mech.progress(c, perceived, real)
+
+    def purchase_rate_multiplier(self, ctx, c) -> float:
+        if not self.mech.on:
+            return 1.0
+        return self.mech.gradient(c, self.progress(c))
+
+    def churn_multiplier(self, ctx, c) -> float:
+        m = self.mech.churn(ctx, c)
+        if self.p.prefilled_stamps:
+            m *= self.mech.endowed(c)
+        return m
 
     def summary(self, ctx) -> dict[str, float]:
-        return {"punch_card_redemptions": float(self.redemptions),
-                "punch_card_stamps_issued": float(self.stamps_issued)}
+        out = {"punch_card_redemptions": float(self.redemptions),
+               "punch_card_stamps_issued": float(self.stamps_issued),
+               "punch_card_cards_started": float(self.cards_started),
+               "punch_card_cards_completed": float(self.cards_completed),
+               "punch_card_completion_rate": self.cards_completed / self.cards_started
+               if self.cards_started else float("nan"),
+               "punch_card_reward_value": self.reward_value_total}
+        out.update(self.common_summary("punch_card"))
+        return out

@@ -1,0 +1,181 @@
+"""Behavioural mechanisms shared by the reward policies: how rewards change what customers do.
+
+Every reward policy has a ``behaviour`` table (:class:`Behaviour`). Each mechanism is a switch plus
+its strength; ``enabled = false`` turns off every behavioural response of that policy (including
+the policy's own uplifts such as a membership's ``rate_uplift``), so only its money flows remain:
+the run then equals the no-programme run except for costs and price reductions (common random
+numbers make this exact for purchases and churn; ``tests/validation/test_reward_behaviour.py``).
+
+A customer's response scales with its reward sensitivity: ``response = 2 * s_reward`` (so the mean
+customer of the default Beta(2, 2) sensitivity feels exactly the configured strength), times
+``heavy_response`` for heavy buyers when ``heavy_light`` is on.
+
+Mechanisms and their literature defaults
+----------------------------------------
+* **goal gradient / points pressure** (``goal_gradient``, ``goal_gradient_strength = 0.3``): the
+  purchase rate is multiplied by ``1 + strength * response * progress``, with ``progress`` in [0, 1]
+  the share of the way to the next reward (stamps on the card, points towards the redemption
+  threshold). Kivetz, Urminsky & Zheng (2006, J. Marketing Research 43(1)) found on a buy-10-get-1
+  cafe card that the last inter-purchase time was about 20% shorter than the first; with
+  strength 0.3 the mean customer's rate after stamp 9 is 1.27x the rate after stamp 1 (1.03x),
+  i.e. the interval is ~19% shorter. Taylor & Neslin (2005, J. Retailing 81(4)) call the same
+  effect "points pressure".
+* **post-reward resetting** (``post_reward_reset = true``): after a redemption progress starts again
+  from the new card, so the rate drops back to its early-card level (Kivetz et al. 2006, study 1:
+  "post-reward resetting"). Switched off, the customer keeps the full-progress rate after the first
+  reward (a counterfactual "habit" assumption, useful for sensitivity analysis).
+* **illusory progress** (``illusory_progress = true``): pre-filled stamps count as progress, so a
+  12-stamp card with 2 stamps pre-filled feels closer to the goal than a 10-stamp card with none
+  although both need 10 purchases (Nunes & Drèze 2006, J. Consumer Research 32(4): 34% vs 19%
+  completion of a car-wash card). Two effects: the goal gradient reads the perceived progress,
+  and the endowment raises commitment: while on a card with pre-filled stamps, the customer's
+  dropout and churn intensity is multiplied by ``1 - illusory_progress_strength * response``
+  (default 0.33: with the mean customer and a per-purchase dropout that leaves 19% completing a
+  10-stamp card, the 12-stamp card with 2 pre-filled is completed by about 34%, as in Nunes &
+  Drèze). Off: progress is measured over the stamps the customer must actually collect and there
+  is no endowment effect, so the two cards behave identically.
+* **rewarded-behaviour effect** (``rewarded_behaviour``, ``rewarded_satisfaction = 0.3`` points on the
+  0-10 scale per redemption, ``rewarded_churn_reduction = 0.1`` for ``rewarded_effect_days = 90``):
+  a redemption raises satisfaction and lowers the churn intensity for a while (Taylor & Neslin
+  2005: sales stay higher after a redemption; Bolton, Kannan & Bramlett 2000, J. Academy of
+  Marketing Science 28(1): programme members who receive rewards are more likely to stay). The
+  sizes are deliberately modest, plausible values, not estimates.
+* **heavy vs light buyers** (``heavy_light``, ``heavy_rate_multiple = 1.5``, ``heavy_response = 0``):
+  customers whose purchase rate exceeds 1.5x the population mean rate are "heavy"; their
+  behavioural response is multiplied by ``heavy_response``. Liu (2007, J. Marketing 71(4)): light
+  and moderate buyers bought more after joining a convenience-store programme, heavy buyers did not
+  change their purchasing but redeemed the most rewards (so they still cost money).
+* **tier demotion aversion** (``demotion_aversion``, ``demotion_aversion_strength = 0.25``,
+  ``demotion_horizon_days = 60``, ``demotion_near_share = 0.5``): a tier member who is short of the
+  requalification threshold by at most ``near_share`` of it, with at most ``horizon`` days left in
+  the qualification window, multiplies its purchase rate by ``1 + strength * response``. Status
+  loss looms larger than status gain (Wagner, Hennig-Thurau & Rudolph 2009, J. Marketing 73(3));
+  customers accelerate near tier thresholds (Drèze & Nunes 2011, J. Marketing Research 48(2);
+  Kopalle, Sun, Neslin, Sun & Swaminathan 2012, Marketing Science 31(2)).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Behaviour(BaseModel):
+    """Switchable behavioural mechanisms of a reward policy (defaults from the literature)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = Field(True, description="Master switch: false = no behavioural response at all "
+                          "(only the programme's money flows remain).")
+    goal_gradient: bool = Field(True, description="Goal gradient / points pressure (Kivetz et al. 2006).")
+    goal_gradient_strength: float = Field(0.3, ge=0, description="Rate uplift at full progress for the "
+                                          "mean-sensitivity customer (share, e.g. 0.3 = +30%).")
+    post_reward_reset: bool = Field(True, description="Progress (and the rate) resets after a reward "
+                                    "(Kivetz et al. 2006); false = full-progress rate persists.")
+    illusory_progress: bool = Field(True, description="Pre-filled stamps count as progress (Nunes & Drèze 2006).")
+    illusory_progress_strength: float = Field(0.33, ge=0, le=1, description="Dropout/churn reduction on a card "
+                                              "with pre-filled stamps (share, mean-sensitivity customer).")
+    rewarded_behaviour: bool = Field(True, description="Redemptions raise satisfaction and lower churn "
+                                     "(Taylor & Neslin 2005; Bolton et al. 2000).")
+    rewarded_satisfaction: float = Field(0.3, ge=0, description="Satisfaction gain per redemption "
+                                         "(points on the 0-10 scale, mean-sensitivity customer).")
+    rewarded_churn_reduction: float = Field(0.1, ge=0, le=1, description="Churn intensity reduction after "
+                                            "a redemption (share, mean-sensitivity customer).")
+    rewarded_effect_days: float = Field(90.0, ge=0, description="How long the churn reduction lasts (days).")
+    heavy_light: bool = Field(True, description="Heavy buyers respond differently (Liu 2007).")
+    heavy_rate_multiple: float = Field(1.5, gt=0, description="Heavy buyer: purchase rate above this "
+                                       "multiple of the population mean rate (ratio).")
+    heavy_response: float = Field(0.0, ge=0, description="Heavy buyers' behavioural response relative to "
+                                  "light buyers' (ratio; 0 = they redeem but do not change behaviour).")
+    demotion_aversion: bool = Field(True, description="Tier members near a requalification threshold "
+                                    "accelerate (Wagner et al. 2009; Drèze & Nunes 2011).")
+    demotion_aversion_strength: float = Field(0.25, ge=0, description="Rate uplift of a member at risk of "
+                                              "demotion (share, mean-sensitivity customer).")
+    demotion_horizon_days: float = Field(60.0, ge=0, description="Days before the tier review within "
+                                         "which a member at risk accelerates (days).")
+    demotion_near_share: float = Field(0.5, ge=0, le=1, description="At risk: short of the requalification "
+                                       "threshold by at most this share of it (share).")
+
+
+def population_mean_rate(scenario) -> float:
+    """Population mean purchase rate (purchases/day)."""
+    pop = scenario.population
+    return sum(s.share * float(s.purchase_rate.mean) for s in pop.segments) / pop.time_unit_days
+
+
+class Mechanisms:
+    """Runtime side of :class:`Behaviour` for one policy instance (O(1) per call)."""
+
+    def __init__(self, b: Behaviour):
+        self.b = b
+        self.on = b.enabled
+        self.heavy_rate = float("inf")
+        self.last_redeemed: dict[int, float] = {}
+        self.rewarded_ever: set[int] = set()
+
+    def setup(self, ctx) -> None:
+        if self.b.heavy_light:
+            self.heavy_rate = self.b.heavy_rate_multiple * population_mean_rate(ctx.scenario)
+
+    def response(self, c) -> float:
+        """The customer's response scale: ``2 s_reward`` (x ``heavy_response`` for heavy buyers)."""
+        r = 2.0 * c.s_reward
+        if c.rate > self.heavy_rate:
+            r *= self.b.heavy_response
+        return r
+
+    def progress(self, c, perceived: float, real: float) -> float:
+        """Progress used by the goal gradient: perceived (illusory) or real, after a reward 1.0 if
+        post-reward resetting is off."""
+        if not self.b.post_reward_reset and c.id in self.rewarded_ever:
+            return 1.0
+        p = perceived if self.b.illusory_progress else real
+        return 0.0 if p < 0.0 else (1.0 if p > 1.0 else p)
+
+    def gradient(self, c, progress: float) -> float:
+        """Purchase-rate multiplier of the goal gradient at ``progress`` in [0, 1]."""
+        if not (self.on and self.b.goal_gradient) or progress <= 0.0:
+            return 1.0
+        return 1.0 + self.b.goal_gradient_strength * self.response(c) * progress
+
+    def redeemed(self, ctx, c) -> None:
+        """A redemption: remember it; rewarded-behaviour satisfaction gain."""
+        self.rewarded_ever.add(c.id)
+        if self.on and self.b.rewarded_behaviour:
+            self.last_redeemed[c.id] = ctx.now
+            gain = self.b.rewarded_satisfaction * self.response(c)
+            if gain:
+                ctx.change_satisfaction(c, gain)
+
+    def endowed(self, c) -> float:
+        """Churn-intensity multiplier of the endowment (illusory progress) on a pre-filled card."""
+        if not (self.on and self.b.illusory_progress):
+            return 1.0
+        return max(0.0, 1.0 - self.b.illusory_progress_strength * self.response(c))
+
+    def churn(self, ctx, c) -> float:
+        """Churn-intensity multiplier of the rewarded-behaviour effect."""
+        if not self.last_redeemed:
+            return 1.0
+        t = self.last_redeemed.get(c.id)
+        if t is None or ctx.now - t > self.b.rewarded_effect_days:
+            return 1.0
+        return max(0.0, 1.0 - self.b.rewarded_churn_reduction * self.response(c))
+
+    def demotion(self, c, short: float, threshold: float, days_left: float) -> float:
+        """Rate multiplier of demotion aversion: ``short`` of ``threshold`` with ``days_left``."""
+        b = self.b
+        if not (self.on and b.demotion_aversion) or short <= 0.0 or threshold <= 0.0:
+            return 1.0
+        if days_left <= b.demotion_horizon_days and short <= b.demotion_near_share * threshold:
+            return 1.0 + b.demotion_aversion_strength * self.response(c)
+        return 1.0
+
+    def uplift(self, c, share: float, sensitivity: float | None = None) -> float:
+        """A policy's own uplift ``1 + share * 2 * sensitivity`` (reward sensitivity by default;
+        heavy-buyer scaling applies), or 1 when behaviour is disabled."""
+        if not self.on or share == 0.0:
+            return 1.0
+        r = self.response(c) if sensitivity is None else 2.0 * sensitivity
+        if sensitivity is not None and c.rate > self.heavy_rate:
+            r *= self.b.heavy_response
+        return 1.0 + share * r

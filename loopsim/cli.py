@@ -65,46 +65,18 @@ def fmt(v: float) -> str:
     return f"{v:.4f}"
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write a file atomically (temp file in the same folder, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_table(df, path: Path) -> None:
     """Write a DataFrame atomically as Parquet or CSV (by suffix)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        if path.suffix == ".csv":
-            df.to_csv(tmp, index=False)
-        else:
-            df.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from .store import atomic_write_table
+
+    atomic_write_table(path, df)
 
 
 def write_summary_json(path: Path, payload: dict) -> None:
-    def clean(o):
-        if isinstance(o, float) and not math.isfinite(o):
-            return None
-        if isinstance(o, dict):
-            return {k: clean(v) for k, v in o.items()}
-        if isinstance(o, list | tuple):
-            return [clean(v) for v in o]
-        return o
+    """Write ``summary.json`` atomically (NaN as null)."""
+    from .store import atomic_write_json
 
-    atomic_write_bytes(path, json.dumps(clean(payload), indent=2).encode())
+    atomic_write_json(path, payload)
 
 
 def _check_out(out: Path | None) -> None:
@@ -113,28 +85,60 @@ def _check_out(out: Path | None) -> None:
 
 
 # ---------------------------------------------------------------------------- run
+precision_opts = [
+    click.option("--precision", type=click.FloatRange(min=0, min_open=True), default=None,
+                 help="Add replications until the 95% CI half-width of --metric is within this share "
+                      "of its mean (e.g. 0.01), starting from --reps (default 10)."),
+    click.option("--max-reps", type=click.IntRange(min=2), default=1000, show_default=True,
+                 help="Cap on replications with --precision."),
+    click.option("--metric", default="profit", show_default=True, help="Metric for --precision."),
+]
+dask_opt = click.option("--dask", default=None, metavar="ADDRESS|local",
+                        help="Run on Dask distributed: a scheduler address, or 'local' for a LocalCluster "
+                             "with --workers processes.")
+
+
+def _options(opts):
+    def deco(f):
+        for o in reversed(opts):
+            f = o(f)
+        return f
+    return deco
+
+
+def _check_metric(metric: str) -> None:
+    from .metrics import CORE_METRICS
+
+    if metric not in CORE_METRICS:
+        raise LoopsimError(f"--metric: {metric!r} is not a summary metric; use one of {', '.join(CORE_METRICS)}")
+
+
 @app.command()
 @scenario_arg
-@click.option("--reps", "-n", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Replications (mean and 95% CI per metric).")
+@click.option("--reps", "-n", type=click.IntRange(min=1), default=None,
+              help="Replications (mean and 95% CI per metric)  [default: 1, or 10 to start --precision]")
 @seed_opt
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True,
               help="Worker processes.")
+@_options(precision_opts)
+@dask_opt
 @set_opt
 @click.option("--out", "-o", type=click.Path(path_type=Path), default=None,
-              help="Write summary.json and tables to this directory.")
+              help="Write summary.json and tables to this directory (with several replications a "
+                   "resumable result store).")
 @click.option("--format", "fmt_", type=click.Choice(["parquet", "csv"]), default="parquet",
               show_default=True, help="Table format.")
-def run(scenario: Path, reps: int, seed: int, workers: int, set_: tuple[str, ...], out: Path | None,
-        fmt_: str):
-    """Simulate a scenario and print its summary metrics."""
-    if fmt_ not in ("parquet", "csv"):
-        raise LoopsimError(f"--format: {fmt_!r} is not allowed; use parquet or csv")
+def run(scenario: Path, reps: int | None, seed: int, workers: int, precision: float | None, max_reps: int,
+        metric: str, dask: str | None, set_: tuple[str, ...], out: Path | None, fmt_: str):
+    """Simulate a scenario and print its summary metrics (with --reps or --precision: their
+    mean and 95% CI over replications)."""
     _check_out(out)
+    _check_metric(metric)
     sc = load(scenario, set_)
+    ext = ".csv" if fmt_ == "csv" else ".parquet"
     from .engine import simulate
 
-    if reps == 1:
+    if precision is None and (reps is None or reps == 1) and dask is None:
         with console.status(f"simulating {sc.name} ...", spinner="dots") if sys.stderr.isatty() else _null():
             res = simulate(sc, seed=seed)
         t = Table(title=f"{sc.name}  (seed {seed}, {res.elapsed_seconds:.1f} s)")
@@ -144,32 +148,33 @@ def run(scenario: Path, reps: int, seed: int, workers: int, set_: tuple[str, ...
             t.add_row(k, fmt(v))
         console.print(t)
         if out is not None:
-            ext = ".csv" if fmt_ == "csv" else ".parquet"
             for name in ("customers", "transactions", "timeline", "contacts"):
                 write_table(getattr(res, name), out / f"{name}{ext}")
             write_summary_json(out / "summary.json", {
-                "scenario": sc.name, "scenario_hash": sc.hash, "seed": seed, "replications": 1,
-                "metrics": res.summary})
+                "kind": "run", "scenario": sc.name, "scenario_hash": sc.hash, "seed": seed,
+                "replications": 1, "metrics": res.summary})
             console.print(f"wrote {out}/summary.json and tables ({fmt_})")
         return
     from .experiment import replicate
 
-    exp = replicate(sc, n=reps, seed=seed, workers=workers, out=out)
+    exp = replicate(sc, n=reps, seed=seed, workers=workers, out=out, precision=precision, metric=metric,
+                    max_reps=max_reps, dask=dask)
     summ = exp.summary()
-    t = Table(title=f"{sc.name}  ({reps} replications, seed {seed}, 95% CI)")
+    title = f"{sc.name}  ({exp.n} replications, seed {seed}, 95% CI)"
+    if precision is not None:
+        title += f"; precision {precision:g} on {metric} " + ("reached" if exp.converged else "NOT reached (cap)")
+    t = Table(title=title)
     for c in ("metric", "mean", "ci_low", "ci_high", "sd"):
         t.add_column(c, justify="left" if c == "metric" else "right")
-    for metric, row in summ.iterrows():
-        t.add_row(str(metric), fmt(row["mean"]), fmt(row["ci_low"]), fmt(row["ci_high"]), fmt(row["sd"]))
+    for m, row in summ.iterrows():
+        t.add_row(str(m), fmt(row["mean"]), fmt(row["ci_low"]), fmt(row["ci_high"]), fmt(row["sd"]))
     console.print(t)
     if out is not None:
-        ext = ".csv" if fmt_ == "csv" else ".parquet"
-        write_table(exp.runs, out / f"runs{ext}")
+        # the result store has written runs.parquet and summary.json; CSV copies on request
+        if fmt_ == "csv":
+            write_table(exp.runs, out / "runs.csv")
         write_table(summ.reset_index(), out / f"summary{ext}")
-        write_summary_json(out / "summary.json", {
-            "scenario": sc.name, "scenario_hash": sc.hash, "seed": seed, "replications": reps,
-            "metrics": {m: dict(r) for m, r in summ.iterrows()}})
-        console.print(f"wrote {out}/summary.json and tables ({fmt_})")
+        console.print(f"wrote {out}/summary.json, runs{ext} and summary{ext} (result store: {out}/runs/)")
 
 
 class _null:
@@ -241,24 +246,50 @@ def trace(scenario: Path, customer: int | None, seed: int, set_: tuple[str, ...]
 
 
 # ---------------------------------------------------------------------------- policies
+def _param_rows(model_cls, prefix: str = ""):
+    """(dotted name, default, description) for every field; nested tables are flattened."""
+    from pydantic import BaseModel
+
+    for fname, f in model_cls.model_fields.items():
+        if fname == "type" and not prefix:
+            continue
+        name = prefix + (f.alias or fname)
+        default = None if f.is_required() else f.get_default(call_default_factory=True)
+        if isinstance(default, BaseModel):
+            yield name, "(table)", f.description or ""
+            yield from _param_rows(type(default), name + ".")
+            continue
+        if f.is_required():
+            shown = "required"
+        elif isinstance(default, list | tuple) and default and isinstance(default[0], BaseModel):
+            shown = json.dumps([d.model_dump(mode="json", by_alias=True, exclude_defaults=True) for d in default])
+        else:
+            shown = repr(default)
+        yield name, shown, f.description or ""
+
+
 @app.command()
-def policies():
-    """List every policy type with its parameters and defaults."""
+@click.argument("name", required=False)
+def policies(name: str | None):
+    """List every policy type (or one, NAME) with its parameters and defaults.
+
+    Nested tables (a reward policy's ``behaviour`` switches) are shown with dotted names, as they
+    are set with --set, e.g. ``--set rewards.points.behaviour.goal_gradient=false``."""
     from .scenario import policy_types
 
-    for name, cls in policy_types().items():
+    types = policy_types()
+    if name is not None and name not in types:
+        raise LoopsimError(f"unknown policy type {name!r}; known types: {', '.join(types)}")
+    for tname, cls in types.items():
+        if name is not None and tname != name:
+            continue
         doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
-        t = Table(title=f"{name}  [{getattr(cls, 'kind', '')}]  {doc}", title_justify="left")
+        t = Table(title=f"{tname}  [{getattr(cls, 'kind', '')}]  {doc}", title_justify="left")
         t.add_column("parameter")
         t.add_column("default", justify="right")
         t.add_column("description")
-        for fname, f in cls.Params.model_fields.items():
-            if fname == "type":
-                continue
-            default = "required" if f.is_required() else repr(f.get_default(call_default_factory=True))
-            if hasattr(f.default, "model_dump"):
-                default = json.dumps(f.default.model_dump(mode="json", by_alias=True))
-            t.add_row(f.alias or fname, default, f.description or "")
+        for row in _param_rows(cls.Params):
+            t.add_row(*row)
         console.print(t)
 
 
@@ -295,12 +326,10 @@ _COMPARE_METRICS = ("profit", "profit_discounted", "retention_rate", "revenue", 
 @click.option("--precision", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Add replications until the 95% CI half-width of the paired difference in "
                    "--metric is within this share of the reference's mean (e.g. 0.01).")
-@click.option("--max-reps", type=click.IntRange(min=2), default=1000, show_default=True,
-              help="Cap on replications with --precision.")
-@click.option("--metric", default="profit", show_default=True, help="Metric for --precision.")
+@_options(precision_opts[1:])
 @click.option("--independent", is_flag=True,
               help="Independent random streams per design instead of common random numbers.")
-@click.option("--dask", default=None, metavar="ADDRESS|local", help="Run on Dask distributed.")
+@dask_opt
 @set_opt
 @click.option("--out", "-o", type=click.Path(path_type=Path), default=None,
               help="Result store directory (resumable): runs.parquet, comparison.parquet, summary.json.")
@@ -314,13 +343,11 @@ def compare_cmd(scenarios: tuple[Path, ...], reps: int, seed: int, workers: int,
     unless --independent.
     """
     from .experiment import compare as run_compare
-    from .metrics import CORE_METRICS
 
     if len(scenarios) < 2:
         raise LoopsimError("compare needs at least two scenario files (the first is the reference)")
     _check_out(out)
-    if metric not in CORE_METRICS:
-        raise LoopsimError(f"--metric: {metric!r} is not a summary metric; use one of {', '.join(CORE_METRICS)}")
+    _check_metric(metric)
     designs = {n: load(p, set_) for n, p in zip(_design_names(list(scenarios)), scenarios, strict=True)}
     cmp = run_compare(designs, n=reps, seed=seed, crn=not independent, workers=workers,
                       precision=precision, metric=metric, max_reps=max_reps, dask=dask, out=out)
@@ -362,7 +389,7 @@ def compare_cmd(scenarios: tuple[Path, ...], reps: int, seed: int, workers: int,
 @seed_opt
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True,
               help="Worker processes (also the workers of --dask local).")
-@click.option("--dask", default=None, metavar="ADDRESS|local", help="Run on Dask distributed.")
+@dask_opt
 @set_opt
 @click.option("--out", "-o", type=click.Path(path_type=Path), default=None,
               help="Result store directory (resumable): runs.parquet, summary.json.")

@@ -75,17 +75,21 @@ def atomic_write_json(path: Path, payload: Any) -> None:
     atomic_write_text(path, json.dumps(_clean(payload), indent=2, sort_keys=False) + "\n")
 
 
-def atomic_write_parquet(path: Path, df: pd.DataFrame) -> None:
-    """Write a DataFrame as Parquet atomically."""
+def atomic_write_table(path: Path, df: pd.DataFrame) -> None:
+    """Write a DataFrame atomically, as CSV if ``path`` ends in ``.csv``, else as Parquet."""
     tmp = _tmp_in(path)
     try:
-        df.to_parquet(tmp, index=False)
+        if Path(path).suffix == ".csv":
+            df.to_csv(tmp, index=False)
+        else:
+            df.to_parquet(tmp, index=False)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
 
 
 def run_name(point: int, replication: int) -> str:
@@ -161,21 +165,23 @@ class ResultStore:
         name = run_name(point, replication)
         if self.tables and tables:
             for tname, df in tables.items():
-                atomic_write_parquet(self.root / "tables" / name / f"{tname}.parquet", df)
+                atomic_write_table(self.root / "tables" / name / f"{tname}.parquet", df)
         atomic_write_json(self.root / "runs" / f"{name}.json", meta)
-        atomic_write_parquet(self.run_path(point, replication), pd.DataFrame([dict(row)]))
+        atomic_write_table(self.run_path(point, replication), pd.DataFrame([dict(row)]))
 
     def finalize(self, runs: pd.DataFrame, summary: Mapping[str, Any],
                  extra_tables: Mapping[str, pd.DataFrame] | None = None) -> None:
         """Write the final tidy ``runs.parquet`` and ``summary.json`` (and any extra tables)."""
-        atomic_write_parquet(self.root / "runs.parquet", runs)
+        atomic_write_table(self.root / "runs.parquet", runs)
         for name, df in (extra_tables or {}).items():
-            atomic_write_parquet(self.root / f"{name}.parquet", df)
+            atomic_write_table(self.root / f"{name}.parquet", df)
         atomic_write_json(self.root / "summary.json", summary)
 
 
 def summary_payload(kind: str, seed: int, table: pd.DataFrame, extra: Mapping[str, Any] | None = None,
                     index_name: str = "metric") -> dict[str, Any]:
-    """A JSON-able ``summary.json`` body from a summary table."""
+    """A JSON-able ``summary.json`` body from a summary table indexed by metric: ``metrics``
+    maps each metric to its row (mean, sd, n, ci_low, ci_high), ``table`` is the same as records."""
     records: Iterable[dict] = table.reset_index().rename(columns={"index": index_name}).to_dict("records")
-    return {"kind": kind, "seed": seed, **dict(extra or {}), "table": list(records)}
+    return {"kind": kind, "seed": seed, **dict(extra or {}),
+            "metrics": {str(k): dict(r) for k, r in table.iterrows()}, "table": list(records)}

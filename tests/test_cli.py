@@ -72,6 +72,36 @@ def test_check_and_policies():
         assert name in r.stdout
 
 
+def test_policies_lists_every_parameter_of_one_type_with_dotted_nested_names():
+    from loopsim.scenario import policy_types
+
+    r = subprocess.run([sys.executable, "-m", "loopsim.cli", "policies", "points"], capture_output=True,
+                       text=True, timeout=120, cwd=ROOT, env={**__import__("os").environ, "COLUMNS": "200"})
+    assert r.returncode == 0, r.stderr
+    params = policy_types()["points"].Params
+    for f in params.model_fields:
+        if f != "type":
+            assert f in r.stdout, f
+    for f in type(params.model_fields["behaviour"].default).model_fields:
+        assert f"behaviour.{f}" in r.stdout, f
+    assert "punch_card" not in r.stdout
+    r = cli("policies", "nope")
+    assert r.returncode == 2 and "unknown policy type 'nope'" in r.stderr and "points" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_run_precision_adds_replications_until_the_ci_is_narrow(tmp_path):
+    r = cli("run", str(BASE), *SMALL, "--precision", "0.05", "--metric", "revenue", "--reps", "3",
+            "--max-reps", "30", "--out", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    m = summary["metrics"]["revenue"]
+    assert summary["converged"] is True and summary["replications"] >= 3
+    assert (m["ci_high"] - m["ci_low"]) / 2 <= 0.05 * abs(m["mean"])
+    assert "precision 0.05 on revenue reached" in " ".join(r.stdout.split())
+    assert len(pd.read_parquet(tmp_path / "runs.parquet")) == summary["replications"]
+
+
 def test_trace_tells_a_story():
     r = cli("trace", str(BASE), *SMALL, "--seed", "2")
     assert r.returncode == 0, r.stderr

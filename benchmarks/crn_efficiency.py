@@ -1,8 +1,7 @@
 """How many times fewer replications common random numbers (CRN) need than independent streams.
 
-For the profit difference between ``scenarios/baseline.toml`` and a points design
-(``scenarios/retailer_points.toml`` when it exists; otherwise the baseline with a punch-card
-reward as the lever), run ``--reps`` paired replications with CRN and with independent streams.
+For the profit difference between ``scenarios/baseline.toml`` and the points design
+``scenarios/retailer_points.toml``, run ``--reps`` paired replications with CRN and with independent streams.
 The CI half-width of the mean difference is ``t * sd / sqrt(n)``, so the number of replications
 needed for a given width scales with the variance of the per-replication difference:
 
@@ -34,10 +33,7 @@ def designs(quick: bool):
     over = QUICK if quick else {}
     base = loopsim.load_scenario(ROOT / "scenarios" / "baseline.toml", over)
     points_file = ROOT / "scenarios" / "retailer_points.toml"
-    if points_file.exists():
-        return base, loopsim.load_scenario(points_file, over), points_file.name
-    lever = base.with_overrides({"policies": [{"type": "punch_card", "stamps_required": 10}]})
-    return base, lever, "baseline + punch card (stamps_required=10)"
+    return base, loopsim.load_scenario(points_file, over), points_file.name
 
 
 def main(argv=None) -> float:

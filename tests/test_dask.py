@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import distributed  # a test dependency (pip install -e ".[test]"), never skipped
 import pandas as pd
-import pytest
 
 import loopsim
 from loopsim.experiment import compare, sweep
-
-distributed = pytest.importorskip("distributed")
 
 ROOT = Path(__file__).resolve().parents[1]
 

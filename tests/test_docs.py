@@ -32,3 +32,41 @@ def test_readme_links_exist():
         assert (ROOT / link).exists(), link
     for path in re.findall(r"(scenarios/[\w/]+\.toml)", readme):
         assert (ROOT / path).exists(), path
+
+
+def _documented_commands():
+    """Every ``loopsim ...`` command line in the README's and docs' bash blocks."""
+    import shlex
+
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for block in re.findall(r"```bash\n(.*?)\n```", doc.read_text(), flags=re.S):
+            text = block.replace("\\\n", " ")
+            for line in text.splitlines():
+                line = line.split(" #")[0].strip()
+                for part in re.split(r"&&", line):
+                    part = part.strip()
+                    if part.startswith((".venv/bin/loopsim ", "loopsim ")):
+                        yield doc.name, shlex.split(part)[1:]
+
+
+def test_documented_commands_parse():
+    """Each documented command names a real sub-command with real options (parsed, not run)."""
+    import click
+
+    from loopsim.cli import app
+
+    seen = 0
+    for doc, args in _documented_commands():
+        seen += 1
+        name, rest = args[0], args[1:]
+        if name.startswith("-"):
+            continue
+        cmd = app.get_command(click.Context(app), name)
+        assert cmd is not None, f"{doc}: unknown command loopsim {name}"
+        try:
+            cmd.make_context(name, list(rest), resilient_parsing=False)
+        except click.exceptions.Exit:
+            pass
+        except click.UsageError as exc:
+            raise AssertionError(f"{doc}: loopsim {' '.join(args)}: {exc}") from None
+    assert seen > 20

@@ -95,16 +95,20 @@ def test_any_executor_gives_identical_results():
 
 
 def test_crn_paired_differences_have_lower_variance():
+    """On the bundled points-vs-baseline pair (smaller market, shorter horizon)."""
     sc = small()
-    designs = {"base": sc, "punch": punch(sc, 3)}
+    over = {"time.horizon_days": 90, "market.initial_customers": 150, "market.marketing_budget_per_day": 20}
+    designs = {"base": sc.with_overrides({"time.horizon_days": 90}),
+               "points": loopsim.load_scenario(ROOT / "scenarios" / "retailer_points.toml", over)}
+    sc = designs["base"]
     crn = compare(designs, n=12, seed=3)
     ind = compare(designs, n=12, seed=3, crn=False)
     # with CRN the reference design saw exactly the same seeds as replicate()
     pd.testing.assert_series_equal(
         crn.wide("profit")["base"].reset_index(drop=True),
         loopsim.replicate(sc, n=12, seed=3).runs["profit"], check_names=False)
-    v_crn = crn.differences("profit")["punch"].var()
-    v_ind = ind.differences("profit")["punch"].var()
+    v_crn = crn.differences("profit")["points"].var()
+    v_ind = ind.differences("profit")["points"].var()
     assert v_crn < v_ind / 3, (v_crn, v_ind)
     # independent streams really are independent: the base runs differ from the punch runs' seeds
     assert ind.runs.groupby("design")["spawn_key"].first().nunique() == 2

@@ -26,8 +26,8 @@ def test_tutorial_commands_run(tmp_path):
     blocks = bash_blocks()
     assert len(blocks) >= 6
     script = "\n".join(blocks)
-    for cmd in ("loopsim calibrate cdnow", "--extends", "loopsim run", "loopsim export-transactions",
-                "scenario_draws"):
+    for cmd in ("loopsim calibrate cdnow", "--extends", "loopsim run", "loopsim compare",
+                "loopsim export-transactions", "scenario_draws"):
         assert cmd in script, cmd
     # small sizes: fewer replications (the cohort itself is small already)
     script = script.replace("--reps 5", "--reps 2")
@@ -45,10 +45,15 @@ def test_tutorial_commands_run(tmp_path):
     assert 'extends = "../scenarios/calibrated/cdnow_base.toml"' in text
     sc = loopsim.load_scenario(study / "calibrated.toml")
     assert abs(sc.population.segments[0].purchase_rate.shape - 0.243) < 0.001
-    for design in ("no_programme", "punch_card", "personalised"):
-        assert (study / design / "summary.json").exists(), design
-    # printed the side-by-side comparison and the recovered parameters
-    assert "reward_cost" in r.stdout and "personalised" in r.stdout
+    assert (study / "no_programme" / "summary.json").exists()
+    # the comparison: one row per design and replication, paired differences and P(better)
+    runs = pd.read_parquet(study / "compare" / "runs.parquet")
+    assert sorted(set(runs["design"])) == ["calibrated", "personalised", "punch_card"]
+    assert len(runs) == 3 * 2
+    tab = pd.read_parquet(study / "compare" / "comparison.parquet")
+    cost = tab[(tab["metric"] == "reward_cost") & (tab["design"] == "punch_card")].iloc[0]
+    assert cost["diff"] > 0 and cost["p_better"] == 0.0
+    assert "P(better)" in r.stdout and "reward_cost" in r.stdout and "personalised" in r.stdout
     assert re.search(r"alpha = \d", r.stdout) and "draw 4:" in r.stdout
     tx = pd.read_csv(study / "sim_transactions.csv", parse_dates=["date"])
     assert list(tx.columns) == ["customer_id", "date", "monetary_value"]

@@ -19,7 +19,9 @@ from rich.table import Table
 
 from .errors import LoopsimError, ScenarioError
 
-console = Console()
+# Piped or logged output (not a terminal) gets a width that fits the comparison tables instead of
+# rich's 80-column default; COLUMNS still wins.
+console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 140)
 
 
 def _version_string() -> str:

@@ -676,14 +676,11 @@ def main(argv: list[str] | None = None) -> None:
         msg = exc.format_message().replace("\n", " ")
         err.print(f"loopsim: error: {msg}", markup=False)
         sys.exit(2)
-    except click.exceptions.Abort:
-        err.print("loopsim: interrupted", markup=False)
-        sys.exit(130)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        err.print("loopsim: error: interrupted", markup=False)
+        sys.exit(2)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        err.print("loopsim: interrupted", markup=False)
-        sys.exit(130)
     except OSError as exc:
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         err.print(f"loopsim: error: {where}{exc.strerror or exc}", markup=False)

@@ -38,3 +38,8 @@ class ScenarioError(LoopsimError):
             parts.append(self.field)
         prefix = ": ".join(parts)
         return f"{prefix}: {self.message}" if prefix else self.message
+
+
+class ExperimentInterrupted(LoopsimError):
+    """A multi-run experiment was interrupted (Ctrl-C); the message says what was kept and how to
+    resume (finished runs in a result store are never lost)."""

@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .errors import LoopsimError
+from .errors import ExperimentInterrupted, LoopsimError
 from .scenario import Scenario, validate_scenario
 
 #: Identifier columns of a runs table (everything else numeric is a metric).
@@ -112,6 +112,14 @@ def run_job(job: Job) -> dict[str, Any]:
     if job.tables:
         out["tables"] = {k: getattr(res, k) for k in ("customers", "transactions", "timeline", "contacts")}
     return out
+
+
+def _ignore_sigint() -> None:
+    """Worker initializer: Ctrl-C is the parent's business (it cancels the experiment cleanly);
+    workers must not die with a traceback of their own."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run_one(args: tuple[dict, int, int]) -> dict[str, float]:
@@ -183,6 +191,7 @@ class Runner:
         self._owned: list[Any] = []
         self._done = store.finished() if store is not None else {}
         self._progress = _Progress(label, progress)
+        self._interrupted = False
 
     def __enter__(self) -> Runner:
         self._progress.__enter__()
@@ -191,7 +200,13 @@ class Runner:
     def __exit__(self, *exc):
         for obj in reversed(self._owned):
             try:
-                if isinstance(obj, Executor):
+                if isinstance(obj, ProcessPoolExecutor) and self._interrupted:
+                    # do not wait for the runs in flight: they are lost anyway, and a store
+                    # only ever holds complete runs
+                    for proc in list(getattr(obj, "_processes", {}).values()):
+                        proc.terminate()
+                    obj.shutdown(wait=False, cancel_futures=True)
+                elif isinstance(obj, Executor):
                     obj.shutdown(wait=True, cancel_futures=True)
                 else:
                     obj.close()
@@ -226,7 +241,8 @@ class Runner:
         if self.workers > 1 and njobs > 1:
             import multiprocessing as mp
 
-            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"))
+            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
+                                                 initializer=_ignore_sigint)
             self._owned.append(self._executor)
             return self._executor
         return None
@@ -241,20 +257,29 @@ class Runner:
             else:
                 todo.append(j)
         self._progress.add(len(todo))
-        ex = self._get_executor(len(todo)) if todo else None
-        if ex is None:
-            for j in todo:
-                rows[j.key] = self._finish(j, run_job(j))
-        else:
-            futures = {ex.submit(run_job, j): j for j in todo}
-            try:
-                for fut in as_completed(futures):
-                    j = futures[fut]
-                    rows[j.key] = self._finish(j, fut.result())
-            except BaseException:
-                for fut in futures:
-                    fut.cancel()
-                raise
+        try:
+            ex = self._get_executor(len(todo)) if todo else None
+            if ex is None:
+                for j in todo:
+                    rows[j.key] = self._finish(j, run_job(j))
+            else:
+                futures = {ex.submit(run_job, j): j for j in todo}
+                try:
+                    for fut in as_completed(futures):
+                        j = futures[fut]
+                        rows[j.key] = self._finish(j, fut.result())
+                except BaseException:
+                    for fut in futures:
+                        fut.cancel()
+                    raise
+        except KeyboardInterrupt:
+            self._interrupted = True
+            done = sum(1 for j in jobs if j.key in rows)
+            kept = (f"the {len(self.store.finished())} finished runs are kept in {self.store.root}; run the "
+                    "same command again to resume" if self.store is not None
+                    else "nothing was saved (use --out DIR to keep finished runs and resume)")
+            raise ExperimentInterrupted(f"interrupted after {done} of {len(jobs)} runs of this batch; {kept}") \
+                from None
         return {k: rows[k] for k in sorted(rows)}
 
     def _finish(self, job: Job, result: dict[str, Any]) -> dict[str, Any]:

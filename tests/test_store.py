@@ -103,3 +103,36 @@ def test_sweep_resumes_after_sigkill(tmp_path):
                               "market.marketing_budget_per_day": [10, 20]}, n=4, seed=7)
     pd.testing.assert_frame_equal(resumed, fresh)
     assert len(list((out / "runs").glob("*.parquet"))) == 24 and not list(out.rglob("*.tmp"))
+
+
+def test_ctrl_c_gives_one_line_exit_2_and_resumes(tmp_path):
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) during a sweep with two
+    worker processes: one line saying what was kept, exit code 2, no traceback from the parent or
+    the workers; the same command then resumes to the uninterrupted result."""
+    out = tmp_path / "sweep"
+    cmd = [sys.executable, "-m", "loopsim.cli", "sweep", str(ROOT / "scenarios" / "baseline.toml"),
+           *SWEEP_ARGS, "--workers", "2", "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if (out / "runs").exists() and len(list((out / "runs").glob("*.parquet"))) >= 4:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the sweep finished before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2, err
+    assert "Traceback" not in err and err.count("\n") == 1, err
+    assert err.startswith("loopsim: error: interrupted") and str(out) in err and "resume" in err
+    kept = len(list((out / "runs").glob("*.parquet")))
+    assert 4 <= kept < 24 and not (out / "runs.parquet").exists()
+
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+    assert res.returncode == 0, res.stderr
+    base = loopsim.load_scenario(ROOT / "scenarios" / "baseline.toml",
+                                 {"time.horizon_days": 60, "market.initial_customers": 250})
+    fresh = sweep(base, grid={"economics.gross_margin_rate": [0.3, 0.4, 0.5],
+                              "market.marketing_budget_per_day": [10, 20]}, n=4, seed=7)
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), fresh)

@@ -3,9 +3,11 @@
 Quick start::
 
     import loopsim
-    sc = loopsim.load_scenario("scenarios/online_shop.toml")
+    sc = loopsim.load_scenario("scenarios/baseline.toml")
     run = loopsim.simulate(sc, seed=1)
     run.summary["retention_rate"], run.customers.head()
+    pts = loopsim.load_scenario("scenarios/retailer_points.toml")
+    loopsim.compare({"base": sc, "points": pts}, n=20, seed=1).table()
 """
 
 from __future__ import annotations
@@ -22,13 +24,13 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
-__all__ = ["LoopsimError", "RunResult", "Scenario", "ScenarioError", "__version__", "load_scenario",
-           "loads_scenario", "policy_types", "simulate"]
+__all__ = ["LoopsimError", "RunResult", "Scenario", "ScenarioError", "__version__", "compare", "load_scenario",
+           "loads_scenario", "policy_types", "replicate", "simulate", "sobol", "sweep"]
 
 
 def __getattr__(name):
     # experiment functions live in loopsim.experiment (heavier imports, loaded on first use)
-    if name in ("replicate", "compare", "sweep"):
+    if name in ("replicate", "compare", "sweep", "sobol"):
         from . import experiment
 
         return getattr(experiment, name)

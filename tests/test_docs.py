@@ -70,3 +70,16 @@ def test_documented_commands_parse():
         except click.UsageError as exc:
             raise AssertionError(f"{doc}: loopsim {' '.join(args)}: {exc}") from None
     assert seen > 20
+
+
+def test_documented_python_snippets_compile_and_name_real_api():
+    """Every ```python block in the README and docs is valid Python, and every ``loopsim.X`` it
+    uses exists."""
+    import loopsim
+
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for i, block in enumerate(re.findall(r"```python\n(.*?)\n```", doc.read_text(), flags=re.S)):
+            compile(block, f"{doc.name} python block {i}", "exec")
+            for name in re.findall(r"\bloopsim\.([a-z_]+)\b", block):
+                assert hasattr(loopsim, name) or name in {"experiment", "calibrate", "btyd", "theory",
+                                                          "metrics", "dists", "rng"}, f"{doc.name}: loopsim.{name}"

@@ -47,6 +47,7 @@ import pandas as pd
 from scipy import stats
 
 from .errors import ExperimentInterrupted, LoopsimError
+from .metrics import metric_bounds
 from .scenario import Scenario, validate_scenario
 
 #: Identifier columns of a runs table (everything else numeric is a metric).
@@ -335,8 +336,10 @@ def _open_store(out, kind: str, seed: int, scenarios: Mapping[str, Scenario], ex
 
 
 # ============================================================================ statistics
-def _describe(x: np.ndarray, confidence: float = 0.95, method: str = "t") -> tuple[float, float, int, float, float]:
-    """mean, sd, n, CI low, CI high of a sample (NaNs dropped before the call)."""
+def _describe(x: np.ndarray, confidence: float = 0.95, method: str = "t",
+              bounds: tuple[float, float] = (-math.inf, math.inf)) -> tuple[float, float, int, float, float]:
+    """mean, sd, n, CI low, CI high of a sample (NaNs dropped before the call); the interval is
+    intersected with ``bounds``, the range the mean can take (:func:`loopsim.metrics.metric_bounds`)."""
     if method not in ("t", "bootstrap"):
         raise ValueError(f"method must be 't' or 'bootstrap', not {method!r}")
     n = len(x)
@@ -359,6 +362,8 @@ def _describe(x: np.ndarray, confidence: float = 0.95, method: str = "t") -> tup
     else:
         half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
         lo, hi = mean - half, mean + half
+    if not math.isnan(lo):
+        lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
     return (mean, sd, n, lo, hi)
 
 
@@ -409,7 +414,7 @@ class Experiment:
         rows = {}
         for m in metrics:
             x = self.runs[m].to_numpy(dtype=float)
-            rows[m] = _describe(x[~np.isnan(x)], confidence, method)
+            rows[m] = _describe(x[~np.isnan(x)], confidence, method, metric_bounds(m))
         out = pd.DataFrame.from_dict(rows, orient="index", columns=["mean", "sd", "n", "ci_low", "ci_high"])
         out.index.name = "metric"
         return out
@@ -559,7 +564,7 @@ class Comparison:
             ref = w[self.reference].to_numpy(dtype=float)
             for d in self.designs:
                 x = w[d].to_numpy(dtype=float)
-                mean, sd, n, lo, hi = _describe(x[~np.isnan(x)], confidence, method)
+                mean, sd, n, lo, hi = _describe(x[~np.isnan(x)], confidence, method, metric_bounds(m))
                 row = {"design": d, "metric": m, "mean": mean, "sd": sd, "n": n, "ci_low": lo, "ci_high": hi,
                        "diff": math.nan, "diff_ci_low": math.nan, "diff_ci_high": math.nan,
                        "p_better": math.nan}
@@ -788,7 +793,7 @@ def sweep_summary(df: pd.DataFrame, metrics: Sequence[str] = ("profit", "retenti
         row: dict[str, Any] = {"point": p, **{k: g[k].iloc[0] for k in params}, "n": len(g)}
         for m in metrics:
             x = g[m].to_numpy(dtype=float)
-            mean, _sd, _n, lo, hi = _describe(x[~np.isnan(x)], confidence)
+            mean, _sd, _n, lo, hi = _describe(x[~np.isnan(x)], confidence, bounds=metric_bounds(m))
             row.update({f"{m}_mean": mean, f"{m}_ci_low": lo, f"{m}_ci_high": hi})
         out.append(row)
     return pd.DataFrame(out).set_index("point")

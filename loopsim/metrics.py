@@ -32,6 +32,24 @@ CORE_METRICS = (
 RATE_METRICS = ("retention_rate", "repeat_purchase_rate", "service_abandonment_rate",
                 "service_resolution_rate", "agent_utilisation", "funnel_conversion")
 
+#: Core metrics that can never be negative (counts, money flows, waits).
+NONNEGATIVE_METRICS = ("customers_acquired", "active_at_end", "churned", "purchases", "revenue",
+                       "gross_margin", "reward_cost", "acquisition_cost", "service_cost",
+                       "personalisation_cost", "points_liability", "mean_service_wait_days")
+
+
+def metric_bounds(name: str) -> tuple[float, float]:
+    """The range a metric's value (and so its mean) can take: rates in [0, 1], NPS in
+    [-100, 100], counts and costs >= 0, anything else unbounded. Confidence intervals are
+    intersected with it (which keeps their coverage: the true mean lies inside)."""
+    if name in RATE_METRICS:
+        return 0.0, 1.0
+    if name == "nps":
+        return -100.0, 100.0
+    if name in NONNEGATIVE_METRICS:
+        return 0.0, float("inf")
+    return float("-inf"), float("inf")
+
 
 def _safe_div(a: float, b: float) -> float:
     return a / b if b else math.nan

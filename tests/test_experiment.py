@@ -234,3 +234,16 @@ def test_cli_compare_and_sweep(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["sweep", str(base), "--lhs", "economics.gross_margin_rate=0.5"])
     assert exc.value.code == 2
+
+
+def test_intervals_stay_in_the_range_a_metric_can_take():
+    from loopsim.experiment import Experiment
+    from loopsim.metrics import metric_bounds
+
+    runs = pd.DataFrame({"replication": range(4), "mean_service_wait_days": [0.0, 0.0, 0.0, 0.4],
+                         "retention_rate": [0.99, 1.0, 1.0, 0.9], "profit": [-5.0, 0.0, 0.0, 1.0]})
+    s = Experiment(scenario=small(), seed=0, runs=runs).summary()
+    assert s.loc["mean_service_wait_days", "ci_low"] == 0.0 < s.loc["mean_service_wait_days", "ci_high"]
+    assert s.loc["retention_rate", "ci_high"] == 1.0
+    assert s.loc["profit", "ci_low"] < -3.0          # unbounded metrics keep the plain t-interval
+    assert metric_bounds("nps") == (-100.0, 100.0)

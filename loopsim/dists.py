@@ -19,7 +19,7 @@ from typing import Annotated, Literal, Union
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy import special, stats
+from scipy import special
 
 
 class _Dist(BaseModel):
@@ -217,6 +217,8 @@ class Erlang(_Dist):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     def ppf(self, u):
+        from scipy import stats  # imported on first use: scipy.stats takes ~0.5 s to import
+
         return stats.gamma.ppf(np.asarray(u, dtype=float), self.k, scale=self.mean_ / self.k)
 
     @property

@@ -19,13 +19,14 @@ class Customer:
     ``ctx.change_satisfaction`` (so NPS counts stay right). Rates are per day, money in currency.
     """
 
+    # the slots read or written at every purchase come first (they share cache lines)
     __slots__ = (
-        "id", "key", "segment", "status", "stage", "channel", "referred_by",
-        "rate", "periodic", "p_drop", "hazard", "spend_scale", "spend_shape",
-        "s_reward", "s_price", "s_service", "s_personalisation",
-        "satisfaction", "nps", "aware_at", "acquired_at", "acq_disc", "churned_at", "churn_reason",
-        "last_purchase_at", "purchases", "revenue", "clv", "reward_cost", "service_cost", "contacts",
-        "winbacks", "wake", "pctr",
+        "key", "purchases", "spend_shape", "spend_scale", "segment", "last_purchase_at",
+        "revenue", "clv", "acq_disc", "satisfaction", "p_drop", "stage", "rate", "periodic",
+        "hazard", "s_price", "wake", "id", "s_reward", "nps", "status",
+        "channel", "referred_by", "s_service", "s_personalisation",
+        "aware_at", "acquired_at", "churned_at", "churn_reason",
+        "reward_cost", "service_cost", "contacts", "winbacks", "pctr",
     )
 
     def __init__(self, cid: int, key: int, segment: int = 0, rate: float = 0.0, periodic: bool = False,

@@ -39,7 +39,6 @@ handling, no balking or patience) the mean wait in queue matches Erlang C; see
 from __future__ import annotations
 
 import math
-from array import array
 from heapq import heappop, heappush
 
 import numpy as np
@@ -60,19 +59,19 @@ class ChannelContactLog(ContactLog):
     """:class:`~loopsim.records.ContactLog` plus the channel, the attempt number (1 = first contact
     about a problem) and the patience drawn (days; inf = would wait forever) of every contact."""
 
+    EXTRA = (("channel", "b"), ("attempt", "q"), ("patience", "d"))
+
     def __init__(self, channels: list[str]):
         super().__init__()
         self.channel_names = list(channels)
-        self.channel = array("b")
-        self.attempt = array("q")
-        self.patience = array("d")
 
     def add(self, cid, arrived, wait, handling, outcome, resolved, priority, reason,
             channel: int = 0, attempt: int = 1, patience: float = math.inf) -> None:
-        super().add(cid, arrived, wait, handling, outcome, resolved, priority, reason)
-        self.channel.append(channel)
-        self.attempt.append(attempt)
-        self.patience.append(patience)
+        rows = self.rows
+        rows.append((cid, arrived, wait, handling, outcome, 1 if resolved else 0, priority, reason,
+                     channel, attempt, patience))
+        if len(rows) >= self.CHUNK:
+            self.flush()
 
     def frame(self) -> pd.DataFrame:
         df = super().frame()
@@ -171,6 +170,14 @@ class ServiceDesk:
             acc += ch.share / tot
             self._cum.append(acc)
         self._repeat_delay = scalar_ppf(cfg.repeat_delay)
+        # plain copies of the configuration read at every contact (pydantic attributes are slower)
+        self._p_product = cfg.contact_probability
+        self._complaint_below = cfg.complaint_below
+        self._s_wait = cfg.satisfaction_per_wait_day
+        self._s_resolved = cfg.satisfaction_resolved
+        self._s_unresolved = cfg.satisfaction_unresolved
+        self._recovery = cfg.service_recovery
+        self._recovery_bonus = cfg.recovery_bonus
         self._base = B_SERVICE
         self.opened = 0           # contacts that arrived
         self.in_flight: dict[int, _Contact] = {}   # queued or in service (seq -> contact)
@@ -284,10 +291,9 @@ class ServiceDesk:
         """Called by the engine with the purchase's contact draw ``u`` < product + complaint
         probability: ``u`` below the product-problem probability opens a product contact, otherwise
         (a slice of width ``complaint_probability``) a complaint if the experience was poor."""
-        cfg = self.cfg
-        if u < cfg.contact_probability:
+        if u < self._p_product:
             self.open(c, t, "product")
-        elif experience < cfg.complaint_below:
+        elif experience < self._complaint_below:
             self.open(c, t, "complaint")
 
     def open(self, c: Customer, t: float, reason: str, attempt: int = 1, channel: int | None = None,
@@ -379,24 +385,24 @@ class ServiceDesk:
                 ch.free += 1
         del self.in_flight[k.seq]
         w = self.world
-        cfg = self.cfg
         c = k.c
-        resolved = k.u_resolve < k.ch.p_resolve
-        w.contacts.add(c.id, k.t, k.wait, k.handling, SERVED, resolved, k.priority, k.reason, k.ch.idx,
+        resolved = k.u_resolve < ch.p_resolve
+        w.contacts.add(c.id, k.t, k.wait, k.handling, SERVED, resolved, k.priority, k.reason, ch.idx,
                        k.attempt, k.patience)
-        if k.ch.cost_contact:
-            w.post("service_cost", k.ch.cost_contact, c)
-        delta = cfg.satisfaction_per_wait_day * k.wait
+        if ch.cost_contact:
+            w.post("service_cost", ch.cost_contact, c)
+        delta = self._s_wait * k.wait
         if resolved:
-            delta += cfg.satisfaction_resolved
+            delta += self._s_resolved
             if k.counted:
                 self._uncount(c.id)
-            if cfg.service_recovery and k.attempt == 1 and k.reason in PROBLEM_REASONS:
-                delta += cfg.recovery_bonus
+            if self._recovery and k.attempt == 1 and k.reason in PROBLEM_REASONS:
+                delta += self._recovery_bonus
                 self.recoveries += 1
         else:
-            delta += cfg.satisfaction_unresolved
-        self._feel(c, delta)
+            delta += self._s_unresolved
+        if delta and c.status == ACTIVE:   # _feel(c, delta), inlined
+            w.change_satisfaction(c, delta * 2.0 * c.s_service)
         if w.tracer is not None:
             w.trace(c, "service", f"{k.reason} contact ({k.ch.name}): waited {k.wait:.2f} days, "
                     f"{'resolved' if resolved else 'not resolved'}")

@@ -17,7 +17,7 @@ leading underscore) are the policy API documented in ``docs/policies.md``.
 from __future__ import annotations
 
 import math
-from heapq import heapify, heappop, heappush
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -27,7 +27,19 @@ from scipy import special
 from ..dists import scalar_ppf
 from ..population import sample_traits
 from ..records import ContactLog, Ledger, Tracer, TransactionLog
-from ..rng import _C1, _C2, _HALF32, _TWO32, GOLDEN, M64, Purpose, Streams, customer_keys, uniform2
+from ..rng import (
+    _C1,
+    _C2,
+    _HALF32,
+    _TWO32,
+    GOLDEN,
+    M64,
+    Purpose,
+    Streams,
+    _mix_vec,
+    customer_keys,
+    uniform2,
+)
 from ..scenario import STAGES, Scenario, policy_types
 from .customer import (
     ACTIVE,
@@ -46,6 +58,7 @@ NORMAL = 1  # simpy.events.NORMAL priority
 _exp = math.exp
 _log = math.log
 _inf = math.inf
+_ONE = 1.0   # shared: exp(-0 * t) for every customer when nothing is discounted
 
 
 def _gammaincinv(a: float, u: float) -> float:
@@ -68,6 +81,14 @@ B_INITIAL = _base(8)
 
 _CHURN_WORDS = {"dropout": "dropped out after this purchase", "lapsed": "lapsed (stopped buying)",
                 "competitor": "switched to a competitor"}
+
+
+def _values(a: np.ndarray) -> list[float]:
+    """``a.tolist()``, but one shared float object when all values are equal (a fixed trait):
+    saves 24 bytes per customer and value, and the cache misses of reading them."""
+    if len(a) and a[0] == a[0] and (a == a[0]).all():
+        return [float(a[0])] * len(a)
+    return a.tolist()
 
 
 class _Wake:
@@ -116,6 +137,7 @@ class World:
         self.days = int(math.ceil(self.horizon))
         self.ledger = Ledger(self.days, sc.time.discount_rate_annual)
         self.delta = self.ledger.delta
+        self._discounting = self.delta != 0.0
         self.tracer = tracer
         self.margin_rate = sc.economics.gross_margin_rate
 
@@ -191,8 +213,9 @@ class World:
         self._cb = (self._on_wake,)
         self._sched = self.env.schedule
         # the day calendar of customer wake-ups (see _clock)
-        self._buckets: dict[int, list] = {}
-        self._cal: list = []
+        # one list per day (index = int(t)); entries at or after the last day never run
+        self._buckets: list[list | None] = [[] for _ in range(self.days)]
+        self._cal: list = []       # today's entries scheduled during the day (a heap)
         self._cal_day = -1
         self._target = 0.0
         self._seq = 0
@@ -249,16 +272,20 @@ class World:
         c.satisfaction = s
         cls = 2 if s >= self._prom_th else (0 if s < self._det_th else 1)
         if cls != c.nps:
-            if c.status == ACTIVE:
-                nc = self.n_class
-                nc[c.nps] -= 1
-                nc[cls] += 1
-                if self.track_promoters:
-                    if cls == 2:
-                        self.promoters.add(c.id)
-                    elif c.nps == 2:
-                        self.promoters.discard(c.id)
-            c.nps = cls
+            self._reclass(c, cls)
+
+    def _reclass(self, c: Customer, cls: int) -> None:
+        """The customer's NPS class changes to ``cls``: keep the counts right."""
+        if c.status == ACTIVE:
+            nc = self.n_class
+            nc[c.nps] -= 1
+            nc[cls] += 1
+            if self.track_promoters:
+                if cls == 2:
+                    self.promoters.add(c.id)
+                elif c.nps == 2:
+                    self.promoters.discard(c.id)
+        c.nps = cls
 
     def schedule(self, delay: float, callback, *args) -> None:
         """Call ``callback(*args)`` after ``delay`` days (for policy timers)."""
@@ -304,11 +331,11 @@ class World:
         keys = customer_keys(self.streams.root_key, ids, 0)
         sat = tr.satisfaction
         nps = np.where(sat >= self._prom_th, 2, np.where(sat < self._det_th, 0, 1))
-        people = list(map(Customer, ids.tolist(), keys, tr.segment.tolist(), tr.rate.tolist(),
-                          tr.periodic.tolist(), tr.p_drop.tolist(), tr.hazard.tolist(),
-                          tr.spend_scale.tolist(), tr.spend_shape.tolist(), tr.s_reward.tolist(),
-                          tr.s_price.tolist(), tr.s_service.tolist(), tr.s_personalisation.tolist(),
-                          sat.tolist(), nps.tolist()))
+        people = list(map(Customer, ids.tolist(), keys, tr.segment.tolist(), _values(tr.rate),
+                          tr.periodic.tolist(), _values(tr.p_drop), _values(tr.hazard),
+                          _values(tr.spend_scale), _values(tr.spend_shape), _values(tr.s_reward),
+                          _values(tr.s_price), _values(tr.s_service), _values(tr.s_personalisation),
+                          _values(sat), nps.tolist()))
         return people
 
     def _initial_cohort(self) -> None:
@@ -316,6 +343,9 @@ class World:
         if m.initial_customers == 0:
             return
         people = self._new_people(m.initial_customers)
+        if not m.initial_first_purchase:
+            self._existing_cohort(people)
+            return
         for c in people:
             c.channel = "initial"
             c.aware_at = 0.0
@@ -331,6 +361,74 @@ class World:
                 c.stage = len(STAGES)  # a wake at this stage means: first purchase now
             else:
                 self._acquire(c, 0.0, first_purchase=True)
+
+    def _existing_cohort(self, people: list[Customer]) -> None:
+        """Existing customers at day 0 (no first purchase now): for each, in order, what
+        ``_acquire(c, 0.0, first_purchase=False)`` and ``_schedule_next`` do, with the loop
+        invariants hoisted and the first draws (``uniform2(key + B_INITIAL, 0)``) vectorised."""
+        with np.errstate(over="ignore"):
+            z = np.array([c.key for c in people], dtype=np.uint64) + np.uint64((B_INITIAL + GOLDEN) & M64)
+            z = _mix_vec(z)
+        u_next = ((z >> np.uint64(32)).astype(np.float64) * _TWO32 + _HALF32).tolist()
+        u_haz = ((z & np.uint64(0xFFFFFFFF)).astype(np.float64) * _TWO32 + _HALF32).tolist()
+        del z
+        nc = self.n_class
+        promoters = self.promoters if self.track_promoters else None
+        customers = self.customers
+        by_id = self.by_id
+        d_new = self.d_new
+        tracer = self.tracer
+        h_acquire = self._h_acquire
+        h_rate = self._h_rate
+        comp_h = self._comp_h
+        horizon = self.horizon
+        buckets = self._buckets
+        acq_disc = math.exp(-self.delta * 0.0)
+        log = math.log
+        for c, un, uh in zip(people, u_next, u_haz, strict=True):
+            c.channel = "initial"
+            c.aware_at = 0.0
+            # _acquire(c, 0.0, first_purchase=False)
+            c.status = ACTIVE
+            c.acquired_at = 0.0
+            c.acq_disc = acq_disc
+            self.n_active += 1
+            nc[c.nps] += 1
+            if promoters is not None and c.nps == 2:
+                promoters.add(c.id)
+            customers.append(c)
+            by_id[c.id] = c
+            d_new[0] += 1
+            c.stage = 0
+            if tracer is not None:
+                tracer.add(0.0, c.id, "acquired", f"became a customer (channel: {c.channel or 'initial'})")
+            for h in h_acquire:
+                h(self, c)
+            c.channel = "existing"
+            # _schedule_next(c, 0.0, un, uh, 1 << 31)
+            rate = c.rate
+            for h in h_rate:
+                rate *= h(self, c)
+            if rate <= 0.0:
+                dt = math.inf
+            elif c.periodic:
+                dt = 1.0 / rate
+            else:
+                dt = -log(un) / rate
+            tot = c.hazard + comp_h * c.s_price
+            if tot > 0.0:
+                dtc = -log(uh) / tot
+                if dtc < dt:
+                    self._schedule_churn(c, 0.0, 0.0 + dtc, tot, 1 << 31)
+                    continue
+            tn = 0.0 + dt
+            if tn < horizon:
+                if tn < self._target or int(tn) <= self._cal_day:
+                    c.wake = self._wake(c, tn, W_PURCHASE)
+                else:   # _wake, inlined
+                    self._seq = seq = self._seq + 1
+                    buckets[int(tn)].append((tn, seq, c, W_PURCHASE))
+                    c.wake = seq
 
     def _daily(self):
         env = self.env
@@ -425,12 +523,9 @@ class World:
         d = int(entry[0])
         if d <= self._cal_day:
             heappush(self._cal, entry)
-        else:
-            b = self._buckets.get(d)
-            if b is None:
-                self._buckets[d] = [entry]
-            else:
-                b.append(entry)
+        elif d < self.days:
+            self._buckets[d].append(entry)
+        # else: at or after the horizon's last day boundary: would never run
 
     def at(self, t: float, callback, arg=None) -> None:
         """Call ``callback(arg)`` at day ``t`` (>= now) on the engine's event calendar.
@@ -466,18 +561,43 @@ class World:
             if env.now < day:
                 self._target = float(day)
                 yield timeout(day - env.now)
-            heap = buckets.pop(day, [])
-            heapify(heap)
-            self._cal = heap
+            # the day's entries known at its start, sorted once (list.sort specialises on
+            # tuples of floats, several times cheaper than heap pops), merged with the entries
+            # scheduled for the same day while it runs (a small heap): the same (time, seq)
+            # order as one heap
+            cur = buckets[day]
+            buckets[day] = None
+            cur.sort()
+            n = len(cur)
+            i = 0
+            side: list = []
+            self._cal = side
             self._cal_day = day
-            while heap:
-                t = heap[0][0]
-                if q and q[0][0] <= t:
-                    self._target = t
-                    yield timeout(t - env.now)
-                    continue
+            while True:
+                if i < n:
+                    e = cur[i]
+                    if side and side[0] < e:
+                        e = None
+                elif side:
+                    e = None
+                else:
+                    break
+                if e is None:
+                    t = side[0][0]
+                    if q and q[0][0] <= t:
+                        self._target = t
+                        yield timeout(t - env.now)
+                        continue
+                    e = heappop(side)
+                else:
+                    t = e[0]
+                    if q and q[0][0] <= t:
+                        self._target = t
+                        yield timeout(t - env.now)
+                        continue
+                    i += 1
                 self._target = t
-                _, seq, c, kind = heappop(heap)
+                _, seq, c, kind = e
                 env._now = t   # safe: nothing on SimPy's queue is due before t (checked above)
                 if kind == W_PURCHASE:
                     if c.wake == seq:
@@ -487,6 +607,9 @@ class World:
                     dispatch(c, kind, t, seq)
                 else:
                     kind(c)          # a callback scheduled with at()
+            cur = None
+            if self.tx is not None:
+                self.tx.flush()
             self._target = float(day + 1)
 
     def _on_wake(self, w: _Wake) -> None:
@@ -546,7 +669,7 @@ class World:
     def _acquire(self, c: Customer, t: float, first_purchase: bool) -> None:
         c.status = ACTIVE
         c.acquired_at = t
-        c.acq_disc = math.exp(-self.delta * t)
+        c.acq_disc = math.exp(-self.delta * t) if self._discounting else _ONE
         self.n_active += 1
         self.n_class[c.nps] += 1
         if self.track_promoters and c.nps == 2:
@@ -580,8 +703,10 @@ class World:
             self.tracer.add(t, c.id, "onboarded", "onboarding went well" if ok else "onboarding failed")
 
     def _purchase(self, c: Customer, t: float) -> None:
-        # The hot path: runs once per purchase. Hashes are inlined (see rng.uniform2) and
-        # attribute lookups kept to a minimum; behaviour is documented in docs/model.md.
+        # The hot path: runs once per purchase. Hashes are inlined (see rng.uniform2), and so are
+        # the satisfaction update and the calendar push; attribute lookups are kept to a minimum.
+        # Behaviour is documented in docs/model.md; the arithmetic (and its order) is the one of
+        # the straightforward version, so results do not depend on these shortcuts.
         k = c.purchases
         key = c.key
         n1 = (k + 1) * GOLDEN
@@ -592,16 +717,20 @@ class World:
         u_next = (z >> 32) * _TWO32 + _HALF32
         if c.spend_shape > 0.0:
             gross = _gammaincinv(c.spend_shape, (z & 0xFFFFFFFF) * _TWO32 + _HALF32) / c.spend_scale
-        elif self._noise_fixed[c.segment]:
-            gross = c.spend_scale * self._noise_val[c.segment]
         else:
-            gross = c.spend_scale * self._noise[c.segment]((z & 0xFFFFFFFF) * _TWO32 + _HALF32)
-        if self._h_spend:
-            for h in self._h_spend:
+            seg = c.segment
+            if self._noise_fixed[seg]:
+                gross = c.spend_scale * self._noise_val[seg]
+            else:
+                gross = c.spend_scale * self._noise[seg]((z & 0xFFFFFFFF) * _TWO32 + _HALF32)
+        hooks = self._h_spend
+        if hooks:
+            for h in hooks:
                 gross *= h(self, c)
         rcost = 0.0
         disc = 0.0
-        if self._h_purchase:
+        hooks = self._h_purchase
+        if hooks:
             P = self._P
             P.customer = c
             P.time = t
@@ -610,57 +739,76 @@ class World:
             P.reward_cost = 0.0
             P.index = k
             P.redeemed = False
-            for h in self._h_purchase:
+            for h in hooks:
                 h(self, c, P)
             disc = P.discount
             rcost = P.reward_cost + disc
         c.purchases = k + 1
         c.last_purchase_at = t
         c.revenue += gross
-        d = _exp(-self.delta * t)
+        d = _exp(-self.delta * t) if self._discounting else 1.0
         day = int(t)
-        self._rev[0] += gross
-        self._rev[1] += gross * d
+        rev = self._rev
+        rev[0] += gross
+        rev[1] += gross * d
         self._rev_daily[day] += gross
         if rcost:
-            self._rew[0] += rcost
-            self._rew[1] += rcost * d
+            rew = self._rew
+            rew[0] += rcost
+            rew[1] += rcost * d
             self._rew_daily[day] += rcost
             c.reward_cost += rcost
         c.clv += (gross * self.margin_rate - rcost) * d / c.acq_disc
         self.d_purchases[day] += 1
         tx = self.tx
-        if tx is not None:
-            tx.customer_id.append(c.id)
-            tx.time.append(t)
-            tx.amount.append(gross - disc)
-            if tx.discount is not None:
-                tx.discount.append(disc)
+        if tx is not None:   # TransactionLog.add, inlined
+            if disc:
+                tx.disc_row.append(len(tx))
+                tx.disc_value.append(disc)
+            tx.cid.append(c.id)
+            tx.t.append(t)
+            tx.amt.append(gross - disc)
         if self.tracer is not None:
             self.tracer.add(t, c.id, "purchase",
                             f"purchase #{k + 1}: {gross:.2f}" + (f" (discount {disc:.2f})" if disc else ""))
 
         # experience -> satisfaction; service contact
-        if self._exp_fixed and c.satisfaction != self._exp_value:
-            self.change_satisfaction(c, self._lr * (self._exp_value - c.satisfaction))
-        if not self._exp_fixed or self._contact_p > 0.0:
+        if self._exp_fixed:
+            e = self._exp_value
+            sat = c.satisfaction
+            if sat != e:
+                # change_satisfaction(c, lr * (e - sat)), inlined
+                sat += self._lr * (e - sat)
+                sat = 0.0 if sat < 0.0 else (10.0 if sat > 10.0 else sat)
+                c.satisfaction = sat
+                cls = 2 if sat >= self._prom_th else (0 if sat < self._det_th else 1)
+                if cls != c.nps:
+                    self._reclass(c, cls)
+            if self._contact_p > 0.0:
+                z = (key + B_EXPERIENCE + n1) & M64
+                z = ((z ^ (z >> 30)) * _C1) & M64
+                z = ((z ^ (z >> 27)) * _C2) & M64
+                u_c = ((z ^ (z >> 31)) & 0xFFFFFFFF) * _TWO32 + _HALF32
+                if u_c < self._contact_p:   # a product problem or a complaint (see service.py)
+                    self.desk.after_purchase(c, t, u_c, e)
+        else:
             z = (key + B_EXPERIENCE + n1) & M64
             z = ((z ^ (z >> 30)) * _C1) & M64
             z = ((z ^ (z >> 27)) * _C2) & M64
             z ^= z >> 31
-            if not self._exp_fixed:
-                e = self._exp_ppf((z >> 32) * _TWO32 + _HALF32)
-                self.change_satisfaction(c, self._lr * (e - c.satisfaction))
+            e = self._exp_ppf((z >> 32) * _TWO32 + _HALF32)
+            self.change_satisfaction(c, self._lr * (e - c.satisfaction))
             u_c = (z & 0xFFFFFFFF) * _TWO32 + _HALF32
-            if u_c < self._contact_p:   # a product problem or a complaint (see service.py)
-                self.desk.after_purchase(c, t, u_c, self._exp_value if self._exp_fixed else e)
+            if u_c < self._contact_p:
+                self.desk.after_purchase(c, t, u_c, e)
 
         # churn multiplier from satisfaction and policies
         mult = 1.0
         if self._sat_effect:
             mult = _exp(self._sat_effect * (self._sat_ref - c.satisfaction))
-        if self._h_churn_mult:
-            for h in self._h_churn_mult:
+        hooks = self._h_churn_mult
+        if hooks:
+            for h in hooks:
                 mult *= h(self, c)
         u_haz = None
         if c.p_drop > 0.0 and k >= c.stage:
@@ -675,8 +823,9 @@ class World:
 
         # next event: a purchase, or churn if the churn clock rings first
         rate = c.rate
-        if self._h_rate:
-            for h in self._h_rate:
+        hooks = self._h_rate
+        if hooks:
+            for h in hooks:
                 rate *= h(self, c)
         if rate <= 0.0:
             dt = _inf
@@ -694,7 +843,17 @@ class World:
                 return
         tn = t + dt
         if tn < self.horizon:
-            c.wake = self._wake(c, tn, W_PURCHASE)
+            if tn < self._target:
+                c.wake = self._wake(c, tn, W_PURCHASE)
+                return
+            # _wake(c, tn, W_PURCHASE), inlined
+            self._seq = seq = self._seq + 1
+            day = int(tn)
+            if day <= self._cal_day:
+                heappush(self._cal, (tn, seq, c, W_PURCHASE))
+            else:
+                self._buckets[day].append((tn, seq, c, W_PURCHASE))
+            c.wake = seq
 
     def _schedule_next(self, c: Customer, t: float, u_next: float, u_haz: float | None,
                        n_churn: int) -> None:

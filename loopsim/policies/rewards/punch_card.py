@@ -51,31 +51,44 @@ class PunchCard(Programme):
         self.cards_started = 0
         self.cards_completed = 0
         self.reward_value_total = 0.0
+        # plain copies of the (frozen) parameters read at every purchase: the hooks below run
+        # once or twice per purchase, and a pydantic attribute costs more than a plain one
+        b = params.behaviour
+        self._req = params.stamps_required
+        self._pre = params.prefilled_stamps
+        self._value = params.reward_value
+        self._gradient_on = self.mech.on and b.goal_gradient
+        self._reset = b.post_reward_reset
+        self._illusory = b.illusory_progress
+        self._strength = b.goal_gradient_strength
+        self._heavy_response = b.heavy_response
+        self._effect_days = b.rewarded_effect_days
+        self._churn_reduction = b.rewarded_churn_reduction
 
     def on_acquire(self, ctx, c) -> None:
         super().on_acquire(ctx, c)
         self.cards_started += 1
 
     def on_purchase(self, ctx, customer, purchase) -> None:
-        p = self.p
-        s = self.stamps.get(customer.id, p.prefilled_stamps)
-        if s >= p.stamps_required:
+        cid = customer.id
+        s = self.stamps.get(cid, self._pre)
+        if s >= self._req:
             # earlier policies' discounts count: a free item never takes the price below zero
-            value = purchase.paid if p.reward_value is None else min(p.reward_value, purchase.paid)
+            value = purchase.paid if self._value is None else min(self._value, purchase.paid)
             purchase.discount += value
             purchase.redeemed = True
             self.redemptions += 1
             self.reward_value_total += value
-            s = p.prefilled_stamps
+            s = self._pre
             self.cards_started += 1
             self.mech.redeemed(ctx, customer)
             ctx.trace(customer, "reward", f"redeemed a full card ({value:.2f} off)")
         else:
             s += 1
             self.stamps_issued += 1
-            if s >= p.stamps_required:
+            if s >= self._req:
                 self.cards_completed += 1
-        self.stamps[customer.id] = s
+        self.stamps[cid] = s
 
     def progress(self, c) -> float:
         p = self.p
@@ -85,14 +98,37 @@ class PunchCard(Programme):
         return self.mech.progress(c, perceived, real)
 
     def purchase_rate_multiplier(self, ctx, c) -> float:
-        if not self.mech.on:
+        # = mech.gradient(c, self.progress(c)), inlined (same arithmetic, in the same order)
+        if not self._gradient_on:
             return 1.0
-        return self.mech.gradient(c, self.progress(c))
+        mech = self.mech
+        if not self._reset and c.id in mech.rewarded_ever:
+            prog = 1.0
+        else:
+            s = self.stamps.get(c.id, self._pre)
+            prog = s / self._req if self._illusory else (s - self._pre) / (self._req - self._pre)
+            prog = 0.0 if prog < 0.0 else (1.0 if prog > 1.0 else prog)
+        if prog <= 0.0:
+            return 1.0
+        r = 2.0 * c.s_reward      # mech.response(c)
+        if c.rate > mech.heavy_rate:
+            r *= self._heavy_response
+        return 1.0 + self._strength * r * prog
 
     def churn_multiplier(self, ctx, c) -> float:
-        m = self.mech.churn(ctx, c)
-        if self.p.prefilled_stamps:
-            m *= self.mech.endowed(c)
+        # = mech.churn(ctx, c) (x mech.endowed(c) on a pre-filled card), inlined
+        mech = self.mech
+        m = 1.0
+        last = mech.last_redeemed
+        if last:
+            t = last.get(c.id)
+            if t is not None and not ctx.now - t > self._effect_days:
+                r = 2.0 * c.s_reward
+                if c.rate > mech.heavy_rate:
+                    r *= self._heavy_response
+                m = max(0.0, 1.0 - self._churn_reduction * r)
+        if self._pre:
+            m *= mech.endowed(c)
         return m
 
     def summary(self, ctx) -> dict[str, float]:

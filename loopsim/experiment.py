@@ -387,6 +387,23 @@ def _next_n(n: int, rel: float, precision: float, cap: int) -> int:
     return int(min(cap, max(n + 1, min(math.ceil(need * 1.05), 4 * n))))
 
 
+def _until_precise(runner: Runner, rows: dict, n: int, cap: int, precision: float, rel_of,
+                   jobs) -> tuple[int, bool]:
+    """Adaptive replication: while the relative CI half-width ``rel_of(rows)`` exceeds
+    ``precision`` and fewer than ``cap`` replications ran, run ``jobs(n, n2)`` for the next batch
+    (``rows`` is updated in place). Returns the final number of replications and whether the
+    precision was reached."""
+    while True:
+        rel = rel_of(rows)
+        if rel <= precision:
+            return n, True
+        if n >= cap:
+            return n, False
+        n2 = _next_n(n, rel, precision, cap)
+        rows.update(runner.run(jobs(n, n2)))
+        n = n2
+
+
 # ============================================================================ replicate
 @dataclass
 class Experiment:
@@ -472,19 +489,13 @@ def replicate(scenario: Scenario | Sequence[Scenario], n: int | None = None, see
     with Runner(workers, executor, dask, store, progress, f"{base.name}: replications") as runner:
         rows = runner.run([job(r) for r in range(n)])
         if precision is not None:
-            while True:
+            def rel_of(rows):
                 x = np.array([rows[k][metric] for k in sorted(rows)], dtype=float)
                 mean = float(np.nanmean(x)) if len(x) else math.nan
-                rel = half_width(x) / abs(mean) if mean else math.inf
-                if rel <= precision:
-                    converged = True
-                    break
-                if n >= cap:
-                    converged = False
-                    break
-                n2 = _next_n(n, rel, precision, cap)
-                rows.update(runner.run([job(r) for r in range(n, n2)]))
-                n = n2
+                return half_width(x) / abs(mean) if mean else math.inf
+
+            n, converged = _until_precise(runner, rows, n, cap, precision, rel_of,
+                                          lambda r0, r1: [job(r) for r in range(r0, r1)])
     runs = _frame((rows[k] for k in sorted(rows)), drop=("point",))
     exp = Experiment(scenario=base, seed=seed, runs=runs, precision=precision,
                      metric=metric if precision is not None else None, converged=converged)
@@ -623,22 +634,14 @@ def compare(designs: Mapping[str, Scenario], n: int | None = None, seed: int = 0
     with Runner(workers, executor, dask, store, progress, "comparing designs") as runner:
         rows = runner.run(jobs(0, n))
         if precision is not None:
-            while True:
-                cmp = Comparison(designs, reference, seed, crn, _frame(rows[k] for k in sorted(rows)))
-                w = cmp.wide(metric)
+            def rel_of(rows):
+                w = Comparison(designs, reference, seed, crn, _frame(rows[k] for k in sorted(rows))).wide(metric)
                 scale = abs(float(w[reference].mean()))
                 hws = [half_width(w[d] - w[reference]) for d in names if d != reference] or \
                       [half_width(w[reference])]
-                rel = max(hws) / scale if scale else math.inf
-                if rel <= precision:
-                    converged = True
-                    break
-                if n >= cap:
-                    converged = False
-                    break
-                n2 = _next_n(n, rel, precision, cap)
-                rows.update(runner.run(jobs(n, n2)))
-                n = n2
+                return max(hws) / scale if scale else math.inf
+
+            n, converged = _until_precise(runner, rows, n, cap, precision, rel_of, jobs)
     runs = _frame((rows[k] for k in sorted(rows)), drop=("point",))
     cmp = Comparison(designs, reference, seed, crn, runs, precision,
                      metric if precision is not None else None, converged)

@@ -144,8 +144,12 @@ def test_adaptive_precision_adds_replications_without_changing_earlier_ones():
     pd.testing.assert_frame_equal(exp.runs, fixed.runs)
     capped = loopsim.replicate(sc, n=3, seed=2, precision=1e-6, max_reps=6)
     assert capped.converged is False and capped.n == 6
-    cmp = compare({"base": sc, "punch": punch(sc)}, n=4, seed=2, precision=0.01, max_reps=10)
-    assert cmp.n >= 4 and cmp.converged is not None
+    cmp = compare({"base": sc, "punch": punch(sc)}, n=4, seed=2, precision=0.01, max_reps=40)
+    d = cmp.differences("profit")["punch"]
+    hw_d = stats.t.ppf(0.975, cmp.n - 1) * d.std() / np.sqrt(cmp.n)
+    assert cmp.converged is True and cmp.n > 4
+    assert hw_d <= 0.01 * abs(cmp.wide("profit")["base"].mean())
+    pd.testing.assert_frame_equal(cmp.runs, compare({"base": sc, "punch": punch(sc)}, n=cmp.n, seed=2).runs)
 
 
 def test_sweep_grid_one_row_per_point_and_replication():

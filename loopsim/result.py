@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import attrgetter
 
 import numpy as np
 import pandas as pd
@@ -66,7 +67,7 @@ def build_result(world, seed, elapsed: float) -> RunResult:
     n = len(cs)
 
     def col(attr, dtype=float):
-        return np.fromiter((getattr(c, attr) for c in cs), dtype=dtype, count=n)
+        return np.fromiter(map(attrgetter(attr), cs), dtype=dtype, count=n)
 
     acquired = col("acquired_at")
     churned_at = col("churned_at")
@@ -100,7 +101,7 @@ def build_result(world, seed, elapsed: float) -> RunResult:
         "sens_price": col("s_price"),
         "sens_service": col("s_service"),
         "sens_personalisation": col("s_personalisation"),
-    })
+    }, copy=False)   # the columns are fresh arrays: no need to copy them again
     # tenure and event flag are ready for lifelines (duration_col="tenure_days", event_col="churned")
 
     transactions = world.tx.frame() if world.tx is not None else \

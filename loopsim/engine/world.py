@@ -16,8 +16,10 @@ leading underscore) are the policy API documented in ``docs/policies.md``.
 
 from __future__ import annotations
 
+import gc
 import math
 from heapq import heappop, heappush
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -58,6 +60,7 @@ NORMAL = 1  # simpy.events.NORMAL priority
 _exp = math.exp
 _log = math.log
 _inf = math.inf
+_time_of = itemgetter(0)
 _ONE = 1.0   # shared: exp(-0 * t) for every customer when nothing is discounted
 
 
@@ -315,13 +318,23 @@ class World:
 
     # ------------------------------------------------------------------ setup and run
     def run(self) -> World:
-        for h in self._h_setup:
-            h(self)
-        self._initial_cohort()
-        self.env.process(self._daily())
-        self.env.process(self._clock())
-        self.env.run(until=self.horizon)
-        self._finish_snapshots()
+        # The cyclic garbage collector is paused during the run: the engine creates almost no
+        # reference cycles, but every calendar tuple counts as a GC allocation, so with many
+        # live customers the collector would traverse them all over and over (several % of
+        # the run). Results do not depend on it.
+        gc_was_on = gc.isenabled()
+        gc.disable()
+        try:
+            for h in self._h_setup:
+                h(self)
+            self._initial_cohort()
+            self.env.process(self._daily())
+            self.env.process(self._clock())
+            self.env.run(until=self.horizon)
+            self._finish_snapshots()
+        finally:
+            if gc_was_on:
+                gc.enable()
         return self
 
     def _new_people(self, n: int) -> list[Customer]:
@@ -426,9 +439,8 @@ class World:
                 if tn < self._target or int(tn) <= self._cal_day:
                     c.wake = self._wake(c, tn, W_PURCHASE)
                 else:   # _wake, inlined
-                    self._seq = seq = self._seq + 1
-                    buckets[int(tn)].append((tn, seq, c, W_PURCHASE))
-                    c.wake = seq
+                    c.wake = e = (tn, c, W_PURCHASE)
+                    buckets[int(tn)].append(e)
 
     def _daily(self):
         env = self.env
@@ -501,11 +513,11 @@ class World:
     def _wake(self, c: Customer, t: float, kind: int):
         """Schedule customer ``c``'s event ``kind`` at day ``t``; returns its token.
 
-        Wake-ups go into the day calendar (see :meth:`_clock`) as ``(t, seq, customer, kind)``.
-        One earlier than the time the clock is waiting for (possible only when scheduled from a
-        SimPy callback, e.g. the daily tick) goes straight onto SimPy's queue as a :class:`_Wake`,
-        so no event is ever processed late. The token (``seq`` or the ``_Wake``) is what
-        ``customer.wake`` holds for purchase and churn events; replacing or clearing it cancels.
+        Wake-ups go into the day calendar (see :meth:`_clock`). One earlier than the time the
+        clock is waiting for (possible only when scheduled from a SimPy callback, e.g. the daily
+        tick) goes straight onto SimPy's queue as a :class:`_Wake`, so no event is ever processed
+        late. The token (the calendar entry or the ``_Wake``) is what ``customer.wake`` holds for
+        purchase and churn events; replacing or clearing it cancels.
         """
         if t < self._target:
             w = _Wake()
@@ -514,18 +526,25 @@ class World:
             w.kind = kind
             self._sched(w, NORMAL, t - self.env.now)
             return w
-        self._seq = seq = self._seq + 1
-        self._push((t, seq, c, kind))
-        return seq
+        return self._push(t, c, kind)
 
-    def _push(self, entry: tuple) -> None:
-        """Put a calendar entry ``(t, seq, customer_or_arg, kind_or_callback)`` in its day."""
-        d = int(entry[0])
+    def _push(self, t: float, x, kind):
+        """Put an entry for ``x`` (a customer, or a callback's argument) at day ``t`` in the
+        calendar and return it. An entry for a later day is ``(t, x, kind)``, appended to that
+        day's list: the lists are appended to in scheduling order, so a stable sort by time
+        gives the order (time, scheduling order). An entry for the day being run is
+        ``(t, seq, x, kind)`` on the day's heap (``seq`` breaks ties in scheduling order)."""
+        d = int(t)
         if d <= self._cal_day:
-            heappush(self._cal, entry)
-        elif d < self.days:
-            self._buckets[d].append(entry)
+            self._seq = seq = self._seq + 1
+            e = (t, seq, x, kind)
+            heappush(self._cal, e)
+            return e
+        e = (t, x, kind)
+        if d < self.days:
+            self._buckets[d].append(e)
         # else: at or after the horizon's last day boundary: would never run
+        return e
 
     def at(self, t: float, callback, arg=None) -> None:
         """Call ``callback(arg)`` at day ``t`` (>= now) on the engine's event calendar.
@@ -537,13 +556,12 @@ class World:
             ev = self.env.timeout(t - self.env.now)
             ev.callbacks.append(lambda _e: callback(arg))
             return
-        self._seq = seq = self._seq + 1
-        self._push((t, seq, arg, callback))
+        self._push(t, arg, callback)
 
     def _clock(self):
         """The customer clock: a SimPy process that runs customers' wake-ups in time order.
 
-        Customers' events live in per-day buckets (a list per day, heapified when the day starts)
+        Customers' events live in per-day buckets (a list per day, sorted when the day starts)
         instead of as event objects on SimPy's global heap, which made every customer event pay
         for an object, a callback list and a deep heap. Before each wake-up the clock looks at
         the head of SimPy's queue; if a SimPy event (service desk, daily tick, policy timer) is
@@ -561,50 +579,50 @@ class World:
             if env.now < day:
                 self._target = float(day)
                 yield timeout(day - env.now)
-            # the day's entries known at its start, sorted once (list.sort specialises on
-            # tuples of floats, several times cheaper than heap pops), merged with the entries
-            # scheduled for the same day while it runs (a small heap): the same (time, seq)
-            # order as one heap
+            # the day's entries known at its start, sorted once by time (a stable sort on float
+            # keys, several times cheaper than heap pops), merged with the entries scheduled for
+            # the same day while it runs (a small heap): the order of one heap on (time, seq)
             cur = buckets[day]
             buckets[day] = None
-            cur.sort()
+            cur.sort(key=_time_of)    # stable: ties stay in scheduling order
             n = len(cur)
             i = 0
             side: list = []
             self._cal = side
             self._cal_day = day
             while True:
-                if i < n:
-                    e = cur[i]
-                    if side and side[0] < e:
-                        e = None
-                elif side:
-                    e = None
-                else:
-                    break
-                if e is None:
-                    t = side[0][0]
+                # every entry in cur was scheduled before every entry in side: on equal times,
+                # cur's comes first
+                if side and (i >= n or side[0][0] < cur[i][0]):
+                    e = side[0]
+                    t = e[0]
                     if q and q[0][0] <= t:
                         self._target = t
                         yield timeout(t - env.now)
                         continue
-                    e = heappop(side)
-                else:
+                    heappop(side)
+                    c = e[2]
+                    kind = e[3]
+                elif i < n:
+                    e = cur[i]
                     t = e[0]
                     if q and q[0][0] <= t:
                         self._target = t
                         yield timeout(t - env.now)
                         continue
                     i += 1
+                    c = e[1]
+                    kind = e[2]
+                else:
+                    break
                 self._target = t
-                _, seq, c, kind = e
                 env._now = t   # safe: nothing on SimPy's queue is due before t (checked above)
                 if kind == W_PURCHASE:
-                    if c.wake == seq:
+                    if c.wake is e:
                         c.wake = None
                         purchase(c, t)
                 elif kind.__class__ is int:
-                    dispatch(c, kind, t, seq)
+                    dispatch(c, kind, t, e)
                 else:
                     kind(c)          # a callback scheduled with at()
             cur = None
@@ -833,7 +851,8 @@ class World:
             dt = 1.0 / rate
         else:
             dt = -_log(u_next) / rate
-        tot = c.hazard * mult + self._comp_h * c.s_price
+        # (without a competitor the price-sensitivity term is exactly 0: sensitivities are in [0, 1])
+        tot = c.hazard * mult + self._comp_h * c.s_price if self._comp_h else c.hazard * mult
         if tot > 0.0:
             if u_haz is None:
                 u_haz = uniform2((key + B_CHURN) & M64, 2 * k)[1]
@@ -847,13 +866,14 @@ class World:
                 c.wake = self._wake(c, tn, W_PURCHASE)
                 return
             # _wake(c, tn, W_PURCHASE), inlined
-            self._seq = seq = self._seq + 1
             day = int(tn)
             if day <= self._cal_day:
-                heappush(self._cal, (tn, seq, c, W_PURCHASE))
+                self._seq = seq = self._seq + 1
+                c.wake = e = (tn, seq, c, W_PURCHASE)
+                heappush(self._cal, e)
             else:
-                self._buckets[day].append((tn, seq, c, W_PURCHASE))
-            c.wake = seq
+                c.wake = e = (tn, c, W_PURCHASE)
+                self._buckets[day].append(e)
 
     def _schedule_next(self, c: Customer, t: float, u_next: float, u_haz: float | None,
                        n_churn: int) -> None:

@@ -58,8 +58,12 @@ class RunResult:
         return [e for e in self.trace_events if e.customer_id == customer_id]
 
 
-def build_result(world, seed, elapsed: float) -> RunResult:
-    """Turn a finished :class:`~loopsim.engine.world.World`'s records into a :class:`RunResult`."""
+def build_result(world, seed, elapsed: float, release: bool = False) -> RunResult:
+    """Turn a finished :class:`~loopsim.engine.world.World`'s records into a :class:`RunResult`.
+
+    ``release=True`` (used by :func:`loopsim.simulate`, which discards the world) lets the world
+    drop its customer objects once the customers frame and the policies' summaries are built,
+    so the other frames do not add to the peak memory of large runs."""
     sc: Scenario = world.scenario
     horizon = world.horizon
     cs = world.customers
@@ -102,6 +106,15 @@ def build_result(world, seed, elapsed: float) -> RunResult:
         "sens_service": col("s_service"),
         "sens_personalisation": col("s_personalisation"),
     }, copy=False)   # the columns are fresh arrays: no need to copy them again
+    # policies' summaries may look at customers: compute them now, add them below in order
+    policy_summaries = []
+    for p in world.policies:
+        fn = getattr(p, "summary", None)
+        if callable(fn):
+            policy_summaries.append(fn(world))
+    if release:
+        del cs
+        world._release_customers()
     # tenure and event flag are ready for lifelines (duration_col="tenure_days", event_col="churned")
 
     transactions = world.tx.frame() if world.tx is not None else \
@@ -158,11 +171,9 @@ def build_result(world, seed, elapsed: float) -> RunResult:
     new = from_funnel
     summary["cac"] = metrics._safe_div(acq, new) if new else math.nan
     summary["ltv_cac"] = summary["clv_mean"] / summary["cac"] if new and summary["cac"] > 0 else math.nan
-    for p in world.policies:
-        fn = getattr(p, "summary", None)
-        if callable(fn):
-            for k, v in fn(world).items():
-                summary[k] = summary.get(k, 0.0) + float(v) if k == "points_liability" else float(v)
+    for ps in policy_summaries:
+        for k, v in ps.items():
+            summary[k] = summary.get(k, 0.0) + float(v) if k == "points_liability" else float(v)
     ordered = {k: float(summary[k]) for k in metrics.CORE_METRICS}
     ordered.update({k: float(v) for k, v in summary.items() if k not in ordered})
     return RunResult(scenario=sc, seed=seed, summary=ordered, customers=customers,

@@ -24,4 +24,5 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence = 0, *,
 
     t0 = time.perf_counter()
     world = World(scenario, seed, tracer=tracer).run()
-    return build_result(world, seed if isinstance(seed, int) else None, time.perf_counter() - t0)
+    return build_result(world, seed if isinstance(seed, int) else None, time.perf_counter() - t0,
+                        release=True)

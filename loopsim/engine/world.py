@@ -329,7 +329,8 @@ class World:
                 h(self)
             self._initial_cohort()
             self.env.process(self._daily())
-            self.env.process(self._clock())
+            self._clock_gen = self._clock()
+            self.env.process(self._clock_gen)
             self.env.run(until=self.horizon)
             self._finish_snapshots()
         finally:
@@ -952,6 +953,21 @@ class World:
         for h in self._h_reactivate:
             h(self, c)
         self._purchase(c, t)
+
+    def _release_customers(self) -> None:
+        """Drop the world's references to its customers (after the run, once the result no
+        longer needs them) so that they are freed: the customer list, ``by_id``, the calendar
+        (entries and customers reference each other through ``wake``). The world cannot run
+        or report on customers afterwards."""
+        for c in self.customers:
+            c.wake = None
+        self.customers.clear()
+        self.by_id.clear()
+        self._buckets = []
+        self._cal = []
+        self._P.customer = None
+        if getattr(self, "_clock_gen", None) is not None:
+            self._clock_gen.close()
 
     def _finish_snapshots(self) -> None:
         led = self.ledger

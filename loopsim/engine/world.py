@@ -87,10 +87,12 @@ _CHURN_WORDS = {"dropout": "dropped out after this purchase", "lapsed": "lapsed 
 
 
 def _values(a: np.ndarray) -> list[float]:
-    """``a.tolist()``, but one shared float object when all values are equal (a fixed trait):
-    saves 24 bytes per customer and value, and the cache misses of reading them."""
-    if len(a) and a[0] == a[0] and (a == a[0]).all():
-        return [float(a[0])] * len(a)
+    """``a.tolist()``, but one shared float object when all values are bitwise equal (a fixed
+    trait): saves 24 bytes per customer and value, and the cache misses of reading them."""
+    if len(a):
+        bits = a.view(np.uint64)
+        if (bits == bits[0]).all():
+            return [float(a[0])] * len(a)
     return a.tolist()
 
 

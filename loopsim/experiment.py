@@ -33,7 +33,9 @@ from __future__ import annotations
 
 import itertools
 import math
+import multiprocessing as mp
 import os
+import signal
 import socket
 import sys
 import time
@@ -118,9 +120,31 @@ def run_job(job: Job) -> dict[str, Any]:
 def _ignore_sigint() -> None:
     """Worker initializer: Ctrl-C is the parent's business (it cancels the experiment cleanly);
     workers must not die with a traceback of their own."""
-    import signal
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class _WorkerProcess(mp.get_context("spawn").Process):
+    """A spawned worker that is born with SIGINT blocked.
+
+    The initializer can only ignore SIGINT once the worker has imported loopsim (about a second);
+    a Ctrl-C sent to the process group before then would kill the worker with a traceback. A
+    blocked signal stays pending through ``exec`` and is discarded once the initializer ignores
+    it. The mask is per thread, so this works from the executor's manager thread too."""
+
+    def start(self) -> None:
+        if not hasattr(signal, "pthread_sigmask"):  # Windows: no process groups to worry about
+            return super().start()
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            super().start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+class _WorkerContext(type(mp.get_context("spawn"))):
+    """The ``spawn`` start method with :class:`_WorkerProcess` workers."""
+
+    Process = _WorkerProcess
 
 
 def _run_one(args: tuple[dict, int, int]) -> dict[str, float]:
@@ -240,9 +264,7 @@ class Runner:
             self._executor = client.get_executor(pure=False)
             return self._executor
         if self.workers > 1 and njobs > 1:
-            import multiprocessing as mp
-
-            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
+            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=_WorkerContext(),
                                                  initializer=_ignore_sigint)
             self._owned.append(self._executor)
             return self._executor

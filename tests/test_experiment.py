@@ -251,3 +251,20 @@ def test_intervals_stay_in_the_range_a_metric_can_take():
     assert s.loc["retention_rate", "ci_high"] == 1.0
     assert s.loc["profit", "ci_low"] < -3.0          # unbounded metrics keep the plain t-interval
     assert metric_bounds("nps") == (-100.0, 100.0)
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "pthread_sigmask"), reason="signal masks are POSIX")
+def test_local_workers_are_born_with_sigint_blocked():
+    """A Ctrl-C that reaches a worker while it is still importing must not kill it with a
+    traceback: workers start with SIGINT blocked (then ignore it), whatever the parent's mask."""
+    import signal
+    from concurrent.futures import ProcessPoolExecutor
+
+    from loopsim.experiment import _WorkerContext, _ignore_sigint
+
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    with ProcessPoolExecutor(2, mp_context=_WorkerContext(), initializer=_ignore_sigint) as ex:
+        blocked = ex.submit(signal.pthread_sigmask, signal.SIG_BLOCK, []).result()
+        handler = ex.submit(signal.getsignal, signal.SIGINT).result()
+    assert signal.SIGINT in blocked and handler == signal.SIG_IGN
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])  # parent unchanged

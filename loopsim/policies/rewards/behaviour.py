@@ -111,6 +111,15 @@ class Mechanisms:
         self.heavy_rate = float("inf")
         self.last_redeemed: dict[int, float] = {}
         self.rewarded_ever: set[int] = set()
+        # plain copies of what the per-purchase methods read (a programme calls them once or
+        # twice per purchase; a plain attribute is cheaper than a pydantic one)
+        self.gradient_on = b.enabled and b.goal_gradient
+        self._strength = b.goal_gradient_strength
+        self._reset = b.post_reward_reset
+        self._illusory = b.illusory_progress
+        self._heavy_response = b.heavy_response
+        self._effect_days = b.rewarded_effect_days
+        self._churn_reduction = b.rewarded_churn_reduction
 
     def setup(self, ctx) -> None:
         if self.b.heavy_light:
@@ -120,22 +129,22 @@ class Mechanisms:
         """The customer's response scale: ``2 s_reward`` (x ``heavy_response`` for heavy buyers)."""
         r = 2.0 * c.s_reward
         if c.rate > self.heavy_rate:
-            r *= self.b.heavy_response
+            r *= self._heavy_response
         return r
 
     def progress(self, c, perceived: float, real: float) -> float:
         """Progress used by the goal gradient: perceived (illusory) or real, after a reward 1.0 if
         post-reward resetting is off."""
-        if not self.b.post_reward_reset and c.id in self.rewarded_ever:
+        if not self._reset and c.id in self.rewarded_ever:
             return 1.0
-        p = perceived if self.b.illusory_progress else real
+        p = perceived if self._illusory else real
         return 0.0 if p < 0.0 else (1.0 if p > 1.0 else p)
 
     def gradient(self, c, progress: float) -> float:
         """Purchase-rate multiplier of the goal gradient at ``progress`` in [0, 1]."""
-        if not (self.on and self.b.goal_gradient) or progress <= 0.0:
+        if not self.gradient_on or progress <= 0.0:
             return 1.0
-        return 1.0 + self.b.goal_gradient_strength * self.response(c) * progress
+        return 1.0 + self._strength * self.response(c) * progress
 
     def redeemed(self, ctx, c) -> None:
         """A redemption: remember it; rewarded-behaviour satisfaction gain."""
@@ -157,9 +166,9 @@ class Mechanisms:
         if not self.last_redeemed:
             return 1.0
         t = self.last_redeemed.get(c.id)
-        if t is None or ctx.now - t > self.b.rewarded_effect_days:
+        if t is None or ctx.now - t > self._effect_days:
             return 1.0
-        return max(0.0, 1.0 - self.b.rewarded_churn_reduction * self.response(c))
+        return max(0.0, 1.0 - self._churn_reduction * self.response(c))
 
     def demotion(self, c, short: float, threshold: float, days_left: float) -> float:
         """Rate multiplier of demotion aversion: ``short`` of ``threshold`` with ``days_left``."""

@@ -51,19 +51,10 @@ class PunchCard(Programme):
         self.cards_started = 0
         self.cards_completed = 0
         self.reward_value_total = 0.0
-        # plain copies of the (frozen) parameters read at every purchase: the hooks below run
-        # once or twice per purchase, and a pydantic attribute costs more than a plain one
-        b = params.behaviour
+        # plain copies of the (frozen) parameters read at every purchase
         self._req = params.stamps_required
         self._pre = params.prefilled_stamps
         self._value = params.reward_value
-        self._gradient_on = self.mech.on and b.goal_gradient
-        self._reset = b.post_reward_reset
-        self._illusory = b.illusory_progress
-        self._strength = b.goal_gradient_strength
-        self._heavy_response = b.heavy_response
-        self._effect_days = b.rewarded_effect_days
-        self._churn_reduction = b.rewarded_churn_reduction
 
     def on_acquire(self, ctx, c) -> None:
         super().on_acquire(ctx, c)
@@ -91,44 +82,20 @@ class PunchCard(Programme):
         self.stamps[cid] = s
 
     def progress(self, c) -> float:
-        p = self.p
-        s = self.stamps.get(c.id, p.prefilled_stamps)
-        perceived = s / p.stamps_required
-        real = (s - p.prefilled_stamps) / (p.stamps_required - p.prefilled_stamps)
-        return self.mech.progress(c, perceived, real)
+        """Progress towards the free item as the goal gradient sees it (in [0, 1])."""
+        s = self.stamps.get(c.id, self._pre)
+        return self.mech.progress(c, s / self._req, (s - self._pre) / (self._req - self._pre))
 
     def purchase_rate_multiplier(self, ctx, c) -> float:
-        # = mech.gradient(c, self.progress(c)), inlined (same arithmetic, in the same order)
-        if not self._gradient_on:
-            return 1.0
         mech = self.mech
-        if not self._reset and c.id in mech.rewarded_ever:
-            prog = 1.0
-        else:
-            s = self.stamps.get(c.id, self._pre)
-            prog = s / self._req if self._illusory else (s - self._pre) / (self._req - self._pre)
-            prog = 0.0 if prog < 0.0 else (1.0 if prog > 1.0 else prog)
-        if prog <= 0.0:
+        if not mech.gradient_on:   # skip the progress look-up when nothing uses it
             return 1.0
-        r = 2.0 * c.s_reward      # mech.response(c)
-        if c.rate > mech.heavy_rate:
-            r *= self._heavy_response
-        return 1.0 + self._strength * r * prog
+        return mech.gradient(c, self.progress(c))
 
     def churn_multiplier(self, ctx, c) -> float:
-        # = mech.churn(ctx, c) (x mech.endowed(c) on a pre-filled card), inlined
-        mech = self.mech
-        m = 1.0
-        last = mech.last_redeemed
-        if last:
-            t = last.get(c.id)
-            if t is not None and not ctx.now - t > self._effect_days:
-                r = 2.0 * c.s_reward
-                if c.rate > mech.heavy_rate:
-                    r *= self._heavy_response
-                m = max(0.0, 1.0 - self._churn_reduction * r)
+        m = self.mech.churn(ctx, c)
         if self._pre:
-            m *= mech.endowed(c)
+            m *= self.mech.endowed(c)
         return m
 
     def summary(self, ctx) -> dict[str, float]:

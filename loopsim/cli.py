@@ -308,10 +308,16 @@ def _design_names(paths: list[Path]) -> list[str]:
 
 
 def _ci(mean: float, lo: float, hi: float) -> str:
-    """``mean ± half-width`` of a symmetric (t) 95% interval."""
+    """``mean ± half-width`` of a 95% interval, to the precision the half-width supports."""
     if any(isinstance(v, float) and math.isnan(v) for v in (lo, hi)):
         return fmt(mean)
-    return f"{fmt(mean)} ± {fmt((hi - lo) / 2)}"
+    half = (hi - lo) / 2
+    if not half > 0 or math.isnan(mean):
+        return f"{fmt(mean)} ± 0"
+    # two significant digits of the half-width, and the mean to the same decimals: the digits
+    # shown are the ones the interval supports
+    d = min(8, max(0, 1 - math.floor(math.log10(half))))
+    return f"{mean:,.{d}f} ± {half:,.{d}f}"
 
 
 _COMPARE_METRICS = ("profit", "profit_discounted", "retention_rate", "revenue", "reward_cost",

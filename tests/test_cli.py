@@ -121,3 +121,13 @@ def test_every_bundled_scenario_checks(capsys):
     for path in sorted((ROOT / "scenarios").rglob("*.toml")):
         main(["check", str(path)])          # raises SystemExit on any error
         assert "OK" in capsys.readouterr().out, path
+
+
+def test_mean_and_half_width_shown_to_the_precision_of_the_interval():
+    from loopsim.cli import _ci
+
+    assert _ci(12290.4, 12290.4 - 522.87, 12290.4 + 522.87) == "12,290 ± 523"
+    assert _ci(0.835, 0.8338, 0.8362) == "0.8350 ± 0.0012"
+    assert _ci(-9.28, -9.4355, -9.1245) == "-9.28 ± 0.16"
+    assert _ci(0.0, 0.0, 0.0) == "0 ± 0"
+    assert _ci(5.5, float("nan"), float("nan")) == "5.50"

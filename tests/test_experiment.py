@@ -260,7 +260,7 @@ def test_local_workers_are_born_with_sigint_blocked():
     import signal
     from concurrent.futures import ProcessPoolExecutor
 
-    from loopsim.experiment import _WorkerContext, _ignore_sigint
+    from loopsim.experiment import _ignore_sigint, _WorkerContext
 
     assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
     with ProcessPoolExecutor(2, mp_context=_WorkerContext(), initializer=_ignore_sigint) as ex:

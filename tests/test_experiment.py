@@ -256,14 +256,14 @@ def test_intervals_stay_in_the_range_a_metric_can_take():
 @pytest.mark.skipif(not hasattr(__import__("signal"), "pthread_sigmask"), reason="signal masks are POSIX")
 def test_local_workers_are_born_with_sigint_blocked():
     """A Ctrl-C that reaches a worker while it is still importing must not kill it with a
-    traceback: workers start with SIGINT blocked (then ignore it), whatever the parent's mask."""
+    traceback: the experiment's local workers start with SIGINT blocked (then ignore it)."""
     import signal
-    from concurrent.futures import ProcessPoolExecutor
 
-    from loopsim.experiment import _ignore_sigint, _WorkerContext
+    from loopsim.experiment import Runner
 
     assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
-    with ProcessPoolExecutor(2, mp_context=_WorkerContext(), initializer=_ignore_sigint) as ex:
+    with Runner(workers=2, progress=False) as runner:
+        ex = runner._get_executor(njobs=2)
         blocked = ex.submit(signal.pthread_sigmask, signal.SIG_BLOCK, []).result()
         handler = ex.submit(signal.getsignal, signal.SIGINT).result()
     assert signal.SIGINT in blocked and handler == signal.SIG_IGN

@@ -787,10 +787,7 @@ def sweep(scenario: Scenario, grid: Mapping[str, Sequence[Any]] | None = None,
     point_list = [{k: _py(v) for k, v in row.items()} for row in pts.to_dict("records")]
     jobs_by_point = []
     for p, ov in enumerate(point_list):
-        try:
-            sc = scenario.with_overrides(ov)
-        except LoopsimError as exc:
-            raise LoopsimError(f"point {p} {ov}: {exc}") from None
+        sc = scenario.with_overrides(ov, source=f"sweep point {p} {ov}")
         d = sc.to_dict()
         jobs_by_point.append([Job(p, r, d, sc.hash, int(seed), (r,) if crn else (p, r),
                                   labels=tuple(ov.items()), overrides=tuple(ov.items()), tables=tables)

@@ -526,12 +526,13 @@ class Scenario(_Model):
         blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
-    def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
-        """A validated copy with fields changed by dotted path, e.g. ``{"market.cost_per_aware": 3}``."""
+    def with_overrides(self, overrides: Mapping[str, Any], source: str = "--set") -> Scenario:
+        """A validated copy with fields changed by dotted path, e.g. ``{"market.cost_per_aware": 3}``;
+        ``source`` names where the overrides came from in error messages."""
         data = self.to_dict()
         for path, value in overrides.items():
             _set_path(data, path, value)
-        return validate_scenario(data, source="--set")
+        return validate_scenario(data, source=source)
 
     def policy(self, type_name: str) -> PolicyParams | None:
         """The first policy of the given type, or None."""

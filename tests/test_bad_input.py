@@ -106,3 +106,14 @@ def test_missing_file_and_bad_override(tmp_path):
             "--set", "market.initial_customers=5", "--set", "market.marketing_budget_per_day=0",
             "--set", "market.organic_arrivals_per_day=0")
     assert r.returncode == 2 and "must be a directory" in r.stderr
+
+
+def test_bad_sweep_value_names_the_point_and_field(tmp_path, capsys):
+    base = str(Path(__file__).parents[1] / "scenarios" / "baseline.toml")
+    out = tmp_path / "sweep"
+    code, _, err = run_main(["sweep", base, "--grid", "economics.gross_margin_rate=0.3,abc",
+                             "--out", str(out)], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert err.startswith("loopsim: error: sweep point 1 ") and "economics.gross_margin_rate" in err
+    assert "valid number" in err and "--set" not in err
+    assert not (out / "runs.parquet").exists() and not list(tmp_path.rglob("*.parquet"))

@@ -226,11 +226,13 @@ class Runner:
         for obj in reversed(self._owned):
             try:
                 if isinstance(obj, ProcessPoolExecutor) and self._interrupted:
-                    # do not wait for the runs in flight: they are lost anyway, and a store
-                    # only ever holds complete runs
+                    # Do not wait for the runs in flight: they are lost anyway, and a store only
+                    # ever holds complete runs. Its futures are never cancelled: the pool's manager
+                    # thread marks them all broken once the workers die, and on Python < 3.12 it
+                    # raises InvalidStateError (printed as a thread traceback) on a cancelled one.
                     for proc in list(getattr(obj, "_processes", {}).values()):
                         proc.terminate()
-                    obj.shutdown(wait=False, cancel_futures=True)
+                    obj.shutdown(wait=False)
                 elif isinstance(obj, Executor):
                     obj.shutdown(wait=True, cancel_futures=True)
                 else:
@@ -292,8 +294,9 @@ class Runner:
                         j = futures[fut]
                         rows[j.key] = self._finish(j, fut.result())
                 except BaseException:
-                    for fut in futures:
-                        fut.cancel()
+                    if ex not in self._owned:
+                        for fut in futures:
+                            fut.cancel()
                     raise
         except KeyboardInterrupt:
             self._interrupted = True

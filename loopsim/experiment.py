@@ -32,6 +32,7 @@ resumes an interrupted experiment (finished runs are read back, not re-run).
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 import multiprocessing as mp
 import os
@@ -41,6 +42,7 @@ import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,6 +125,30 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+@contextmanager
+def _sigint_blocked():
+    """Block SIGINT in the calling thread for the duration of the block.
+
+    Processes and threads started meanwhile inherit the mask, so a Ctrl-C sent to the terminal's
+    process group reaches only the parent, which stops the experiment cleanly. A no-op where
+    there are no signal masks (Windows: no process groups to worry about)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    # Starting multiprocessing's resource tracker *unblocks* SIGINT in the thread that starts it
+    # (CPython's resource_tracker.ensure_running); the first spawn would do that inside the
+    # block, in whatever thread spawns (Dask's event loop), and later processes would be born
+    # unblocked. Start it here, before blocking.
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 class _WorkerProcess(mp.get_context("spawn").Process):
     """A spawned worker that is born with SIGINT blocked.
 
@@ -132,13 +158,8 @@ class _WorkerProcess(mp.get_context("spawn").Process):
     it. The mask is per thread, so this works from the executor's manager thread too."""
 
     def start(self) -> None:
-        if not hasattr(signal, "pthread_sigmask"):  # Windows: no process groups to worry about
-            return super().start()
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        try:
+        with _sigint_blocked():
             super().start()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 class _WorkerContext(type(mp.get_context("spawn"))):
@@ -253,8 +274,16 @@ class Runner:
                 raise LoopsimError("--dask needs Dask distributed: pip install 'loopsim[dask]'") from None
             if self.dask == "local":
                 n = self.workers if self.workers > 1 else min(4, os.cpu_count() or 1)
-                cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                       dashboard_address=None)
+                # The cluster's event-loop thread, and so its nannies and worker processes, start
+                # with SIGINT blocked: Ctrl-C is the parent's to handle, not theirs (they would die
+                # with tracebacks); the parent closes the cluster. Its own logs are silenced: a
+                # run's error reaches the caller as the run's exception, and closing the cluster
+                # with runs in flight (Ctrl-C) makes busy workers log errors about lost tasks and
+                # heartbeats that are expected then. Start a cluster yourself and pass its address
+                # to see them.
+                with _sigint_blocked():
+                    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                           dashboard_address=None, silence_logs=logging.CRITICAL)
                 self._owned.append(cluster)
                 client = Client(cluster)
             else:

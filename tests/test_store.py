@@ -105,13 +105,16 @@ def test_sweep_resumes_after_sigkill(tmp_path):
     assert len(list((out / "runs").glob("*.parquet"))) == 24 and not list(out.rglob("*.tmp"))
 
 
-def test_ctrl_c_gives_one_line_exit_2_and_resumes(tmp_path):
+@pytest.mark.parametrize("executor", [["--workers", "2"], ["--dask", "local", "--workers", "2"]],
+                         ids=["local-workers", "dask-local-cluster"])
+def test_ctrl_c_gives_one_line_exit_2_and_resumes(tmp_path, executor):
     """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) during a sweep with two
-    worker processes: one line saying what was kept, exit code 2, no traceback from the parent or
-    the workers; the same command then resumes to the uninterrupted result."""
+    worker processes, local or a Dask LocalCluster's: one line saying what was kept, exit code 2,
+    no traceback or log noise from the parent, the workers or Dask; the same command then resumes
+    to the uninterrupted result."""
     out = tmp_path / "sweep"
     cmd = [sys.executable, "-m", "loopsim.cli", "sweep", str(ROOT / "scenarios" / "baseline.toml"),
-           *SWEEP_ARGS, "--workers", "2", "--out", str(out)]
+           *SWEEP_ARGS, *executor, "--out", str(out)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -251,6 +252,14 @@ def test_intervals_stay_in_the_range_a_metric_can_take():
     assert s.loc["retention_rate", "ci_high"] == 1.0
     assert s.loc["profit", "ci_low"] < -3.0          # unbounded metrics keep the plain t-interval
     assert metric_bounds("nps") == (-100.0, 100.0)
+    # every built-in count, cost and share, not only the core ones; a custom policy's metric is free
+    assert metric_bounds("service_contacts_open_at_end") == (0.0, math.inf)
+    assert metric_bounds("tier_gold_at_end") == metric_bounds("winback_cost") == (0.0, math.inf)
+    assert metric_bounds("service_phone_resolution_rate") == metric_bounds("breakage_rate") == (0.0, 1.0)
+    assert metric_bounds("clv_mean") == metric_bounds("my_policy_balance") == (-math.inf, math.inf)
+    runs = pd.DataFrame({"replication": range(4), "service_contacts_open_at_end": [0.0, 0.0, 0.0, 1.0]})
+    s = Experiment(scenario=small(), seed=0, runs=runs).summary()
+    assert s.loc["service_contacts_open_at_end", "ci_low"] == 0.0
 
 
 @pytest.mark.skipif(not hasattr(__import__("signal"), "pthread_sigmask"), reason="signal masks are POSIX")

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import loopsim
-from loopsim.metrics import CORE_METRICS
+from loopsim.metrics import CORE_METRICS, is_builtin_metric, metric_bounds
 from loopsim.records import COST_KINDS
 from loopsim.scenario import validate_scenario
 
@@ -119,6 +119,10 @@ def test_money_adds_up_and_metrics_in_range(case):
         v = s[k]
         assert math.isnan(v) or 0.0 <= v <= 1.0, (k, v)
     assert math.isnan(s["nps"]) or -100 <= s["nps"] <= 100
+    # every metric is one loopsim knows the range of, and lies in it (intervals are clipped to it)
+    for k, v in s.items():
+        lo, hi = metric_bounds(k)
+        assert is_builtin_metric(k) and (math.isnan(v) or lo <= v <= hi), (k, v, lo, hi)
     assert math.isnan(s["mean_service_wait_days"]) or s["mean_service_wait_days"] >= 0
     assert (run.contacts["wait"] >= 0).all()
     # customers' CLV is their discounted margin net of their own reward and service costs

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import loopsim
+from loopsim.metrics import is_builtin_metric, metric_bounds
 from loopsim.records import COST_KINDS
 
 SCEN = Path(__file__).resolve().parents[2] / "scenarios"
@@ -95,3 +96,8 @@ def test_reward_accounting_identities(pol, seed):
         assert 0.0 <= s[k] <= 1.0
     assert -100.0 <= s["nps"] <= 100.0 or math.isnan(s["nps"])
     assert s["reward_cost"] >= 0 and s["programme_cost"] >= 0 and s["fee_revenue"] >= 0
+    # every policy's metric is one loopsim knows the range of, and lies in it (up to rounding)
+    tol = 1e-7 * max(1.0, s["revenue"], s.get("points_earned", 0.0))
+    for k, v in s.items():
+        lo, hi = metric_bounds(k)
+        assert is_builtin_metric(k) and (math.isnan(v) or lo - tol <= v <= hi + tol), (k, v, lo, hi)

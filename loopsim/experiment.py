@@ -42,6 +42,7 @@ import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -321,7 +322,16 @@ class Runner:
                 try:
                     for fut in as_completed(futures):
                         j = futures[fut]
-                        rows[j.key] = self._finish(j, fut.result())
+                        try:
+                            result = fut.result()
+                        except BrokenProcessPool:
+                            raise LoopsimError(
+                                "a worker process stopped before finishing its run. From a Python "
+                                "script, call experiments with workers > 1 under "
+                                "`if __name__ == \"__main__\":` (workers are spawned and import the "
+                                "script); otherwise the machine may be out of memory: try fewer "
+                                "workers") from None
+                        rows[j.key] = self._finish(j, result)
                 except BaseException:
                     if ex not in self._owned:
                         for fut in futures:

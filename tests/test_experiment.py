@@ -309,3 +309,23 @@ def test_interrupting_local_workers_leaves_no_thread_traceback(monkeypatch):
             if type(t).__name__ == "_ExecutorManagerThread":
                 t.join(timeout=30)
     assert errors == []
+
+
+def test_unguarded_script_with_workers_gets_a_clear_error(tmp_path):
+    """Spawned workers import the calling script; without a ``__main__`` guard they fail at
+    start-up and the pool breaks. The caller is told what to do, not just 'BrokenProcessPool'."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "study.py"
+    script.write_text(
+        "import loopsim\n"
+        f"sc = loopsim.load_scenario({str(ROOT / 'scenarios' / 'baseline.toml')!r},\n"
+        "                           {'time.horizon_days': 30, 'market.initial_customers': 100})\n"
+        "loopsim.replicate(sc, n=4, seed=1, workers=2)\n")
+    res = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300,
+                         cwd=tmp_path)
+    assert res.returncode != 0
+    last = res.stderr.strip().splitlines()[-1]
+    assert last.startswith("loopsim.errors.LoopsimError: a worker process stopped"), last
+    assert 'if __name__ == "__main__":' in last

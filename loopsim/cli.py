@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -40,7 +41,24 @@ def app():
 
 
 scenario_arg = click.argument("scenario", type=click.Path(path_type=Path))
-seed_opt = click.option("--seed", "-s", type=int, default=1, show_default=True, help="Root random seed.")
+class _PositiveFinite(click.ParamType):
+    """A finite number > 0 (click's FloatRange lets NaN and inf through)."""
+
+    name = "float"
+
+    def convert(self, value, param, ctx):
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not (math.isfinite(v) and v > 0):
+            self.fail(f"{value!r} is not a finite number > 0", param, ctx)
+        return v
+
+
+POSITIVE = _PositiveFinite()
+seed_opt = click.option("--seed", "-s", type=click.IntRange(0, 2**63 - 1), default=1, show_default=True,
+                        help="Root random seed (0 to 2**63-1).")
 set_opt = click.option("--set", "set_", multiple=True, metavar="PATH=VALUE",
                        help="Override a field by dotted path (repeatable).")
 
@@ -88,7 +106,7 @@ def _check_out(out: Path | None) -> None:
 
 # ---------------------------------------------------------------------------- run
 precision_opts = [
-    click.option("--precision", type=click.FloatRange(min=0, min_open=True), default=None,
+    click.option("--precision", type=POSITIVE, default=None,
                  help="Add replications until the 95% CI half-width of --metric is within this share "
                       "of its mean (e.g. 0.01), starting from --reps (default 10)."),
     click.option("--max-reps", type=click.IntRange(min=2), default=1000, show_default=True,
@@ -115,6 +133,12 @@ def _check_metric(metric: str) -> None:
         raise LoopsimError(f"--metric: {metric!r} is not a summary metric; use one of {', '.join(CORE_METRICS)}")
 
 
+def _check_reps_cap(reps: int | None, max_reps: int, precision: float | None) -> None:
+    if precision is not None and reps is not None and reps > max_reps:
+        raise LoopsimError(f"--reps {reps} is more than --max-reps {max_reps}; with --precision, --reps is "
+                           "where the replications start and --max-reps their cap")
+
+
 @app.command()
 @scenario_arg
 @click.option("--reps", "-n", type=click.IntRange(min=1), default=None,
@@ -136,6 +160,7 @@ def run(scenario: Path, reps: int | None, seed: int, workers: int, precision: fl
     mean and 95% CI over replications)."""
     _check_out(out)
     _check_metric(metric)
+    _check_reps_cap(reps, max_reps, precision)
     sc = load(scenario, set_)
     ext = ".csv" if fmt_ == "csv" else ".parquet"
     from .engine import simulate
@@ -331,7 +356,7 @@ _COMPARE_METRICS = ("profit", "profit_discounted", "retention_rate", "revenue", 
 @seed_opt
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True,
               help="Worker processes.")
-@click.option("--precision", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--precision", type=POSITIVE, default=None,
               help="Add replications until the 95% CI half-width of the paired difference in "
                    "--metric is within this share of the reference's mean (e.g. 0.01).")
 @_options(precision_opts[1:])
@@ -356,6 +381,7 @@ def compare_cmd(scenarios: tuple[Path, ...], reps: int, seed: int, workers: int,
         raise LoopsimError("compare needs at least two scenario files (the first is the reference)")
     _check_out(out)
     _check_metric(metric)
+    _check_reps_cap(reps, max_reps, precision)
     designs = {n: load(p, set_) for n, p in zip(_design_names(list(scenarios)), scenarios, strict=True)}
     cmp = run_compare(designs, n=reps, seed=seed, crn=not independent, workers=workers,
                       precision=precision, metric=metric, max_reps=max_reps, dask=dask, out=out)
@@ -412,6 +438,14 @@ def sweep_cmd(scenario: Path, grid: tuple[str, ...], lhs: tuple[str, ...], point
         raise LoopsimError("sweep needs either --grid PATH=V1,V2,... or --lhs PATH=LOW:HIGH (not both)")
     if lhs and points is None:
         raise LoopsimError("--lhs needs --points K")
+    if grid and (points is not None or random_ or sobol_metric is not None):
+        used = [o for o, v in (("--points", points is not None), ("--random", random_),
+                               ("--sobol", sobol_metric is not None)) if v]
+        raise LoopsimError(f"{', '.join(used)}: only with --lhs ranges; a --grid sweep runs every combination")
+    if random_ and sobol_metric is not None:
+        raise LoopsimError("--random and --sobol: choose one (Sobol indices use their own sample)")
+    if sobol_metric is not None and (points < 2 or points & (points - 1)):
+        raise LoopsimError(f"--points: Sobol indices need a power of 2 from 2 up (got {points})")
     sc = load(scenario, set_)
     if sobol_metric is not None:
         if not lhs:
@@ -475,7 +509,7 @@ def _transaction_log(log: str) -> Path:
                    "relative to the output file's folder).")
 @click.option("--model", type=click.Choice(["bgnbd", "paretonbd"]), default="bgnbd",
               show_default=True, help="Purchase/dropout model.")
-@click.option("--unit-days", type=click.FloatRange(min=0, min_open=True), default=7.0,
+@click.option("--unit-days", type=POSITIVE, default=7.0,
               show_default=True, help="Time unit of the fitted rates (days; 7 = weeks).")
 @click.option("--calibration-end", default=None, metavar="DATE",
               help="Last day of the calibration period (default: the last transaction).")
@@ -606,7 +640,7 @@ def _table_path(path: Path, option: str) -> Path:
               help="Also write per-customer durations and churn flags (for lifelines) here.")
 @click.option("--start-date", default="2000-01-01", show_default=True,
               help="Calendar date of simulation day 0.")
-@click.option("--unit-days", type=click.FloatRange(min=0, min_open=True), default=7.0,
+@click.option("--unit-days", type=POSITIVE, default=7.0,
               show_default=True, help="Time unit of recency and T in the RFM summary (days).")
 def export_transactions(scenario: Path, out: Path, seed: int, set_: tuple[str, ...],
                         rfm: Path | None, customers_out: Path | None, start_date: str,
@@ -623,9 +657,13 @@ def export_transactions(scenario: Path, out: Path, seed: int, set_: tuple[str, .
     from .engine import simulate
 
     _table_path(out, "--out")
+    seen = {out.resolve(): "--out"}
     for p, opt in ((rfm, "--rfm"), (customers_out, "--customers")):
         if p is not None:
             _table_path(p, opt)
+            if p.resolve() in seen:
+                raise LoopsimError(f"{p}: {opt} and {seen[p.resolve()]} name the same file; give each its own")
+            seen[p.resolve()] = opt
     try:
         start = pd.Timestamp(start_date)
     except (ValueError, TypeError):
@@ -662,8 +700,28 @@ def export_transactions(scenario: Path, out: Path, seed: int, set_: tuple[str, .
 
 
 # ---------------------------------------------------------------------------- entry point
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the app, turning bad input into one line and exit code 2."""
+    # A terminated experiment (a batch system's time limit, `kill`) stops like Ctrl-C: finished
+    # runs stay in the store and the message says so.
+    import threading
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    term = signal.getsignal(signal.SIGTERM) if hasattr(signal, "SIGTERM") and main_thread else None
+    if term == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        _main(argv)
+    finally:
+        if term == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, term)
+
+
+def _main(argv: list[str] | None) -> None:
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         rv = app.main(args=argv, standalone_mode=False, prog_name="loopsim")
@@ -687,6 +745,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except MemoryError:
+        err.print("loopsim: error: out of memory; simulate fewer customers (market.initial_customers, "
+                  "arrivals), a shorter time.horizon_days, or use fewer --workers", markup=False)
+        sys.exit(2)
     except OSError as exc:
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         err.print(f"loopsim: error: {where}{exc.strerror or exc}", markup=False)

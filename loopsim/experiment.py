@@ -69,6 +69,35 @@ BETTER = {
 }
 
 DEFAULT_MAX_REPS = 1000
+#: Seconds to wait for a Dask scheduler to answer (``--dask ADDRESS``).
+DASK_CONNECT_TIMEOUT = 10.0
+#: Root seeds are integers in [0, MAX_SEED] (stored as int64 in the runs table).
+MAX_SEED = 2**63 - 1
+
+
+def check_seed(seed: int) -> int:
+    """``seed`` as an int, or a LoopsimError if it is not an integer in [0, MAX_SEED]."""
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= int(seed) <= MAX_SEED:
+        raise LoopsimError(f"seed must be an integer from 0 to 2**63-1 (got {seed!r})")
+    return int(seed)
+
+
+def _check_metric_known(metric: str) -> None:
+    """Refuse, before anything runs, a metric name loopsim cannot report."""
+    from .metrics import CORE_METRICS, is_builtin_metric
+
+    if not is_builtin_metric(metric):
+        raise LoopsimError(f"metric {metric!r} is not a loopsim metric; e.g. {', '.join(CORE_METRICS)} "
+                           "(docs/metrics.md lists them all)")
+
+
+def _metric_values(rows: Mapping[Any, Mapping[str, Any]], metric: str) -> np.ndarray:
+    """The metric's value in each row (in key order); a clear error if no run reports it."""
+    x = np.array([rows[k].get(metric, math.nan) for k in sorted(rows)], dtype=float)
+    if len(x) and np.isnan(x).all():
+        raise LoopsimError(f"metric {metric!r} is n/a in every run of this experiment (the scenario "
+                           "does not produce it, e.g. no service contacts for a wait); choose another metric")
+    return x
 
 
 # ============================================================================ jobs and workers
@@ -245,6 +274,9 @@ class Runner:
         return self
 
     def __exit__(self, *exc):
+        if exc[0] is not None and not self._interrupted and self.store is not None:
+            # a store that failed before its first run holds nothing: do not leave its skeleton
+            self.store.discard_if_empty()
         for obj in reversed(self._owned):
             try:
                 if isinstance(obj, ProcessPoolExecutor) and self._interrupted:
@@ -289,9 +321,13 @@ class Runner:
                 client = Client(cluster)
             else:
                 try:
-                    client = Client(self.dask, timeout=30)
+                    client = Client(self.dask, timeout=DASK_CONNECT_TIMEOUT)
                 except (OSError, TimeoutError) as exc:
-                    raise LoopsimError(f"--dask {self.dask}: cannot connect to the scheduler ({exc})") from None
+                    raise LoopsimError(f"--dask {self.dask}: cannot connect to the scheduler within "
+                                       f"{DASK_CONNECT_TIMEOUT:g} s ({exc})") from None
+                except (ValueError, TypeError) as exc:
+                    raise LoopsimError(f"--dask {self.dask!r}: not a scheduler address ({exc}); give "
+                                       "e.g. tcp://HOST:8786, or 'local'") from None
             self._owned.append(client)
             self._executor = client.get_executor(pure=False)
             return self._executor
@@ -536,8 +572,11 @@ def replicate(scenario: Scenario | Sequence[Scenario], n: int | None = None, see
         n = 10 if precision is not None else None
     if n is None or n < 1:
         raise ValueError("n must be >= 1")
-    if precision is not None and not precision > 0:
-        raise ValueError("precision must be > 0")
+    if precision is not None and not (math.isfinite(precision) and precision > 0):
+        raise LoopsimError(f"precision must be a finite number > 0 (got {precision!r})")
+    seed = check_seed(seed)
+    if precision is not None:
+        _check_metric_known(metric)
     base = scenario[0] if per_rep else scenario
     data = {h: s.to_dict() for h, s in ({s.hash: s for s in scenario}.items() if per_rep
                                           else [(scenario.hash, scenario)])}
@@ -554,7 +593,7 @@ def replicate(scenario: Scenario | Sequence[Scenario], n: int | None = None, see
         rows = runner.run([job(r) for r in range(n)])
         if precision is not None:
             def rel_of(rows):
-                x = np.array([rows[k][metric] for k in sorted(rows)], dtype=float)
+                x = _metric_values(rows, metric)
                 mean = float(np.nanmean(x)) if len(x) else math.nan
                 return half_width(x) / abs(mean) if mean else math.inf
 
@@ -684,6 +723,11 @@ def compare(designs: Mapping[str, Scenario], n: int | None = None, seed: int = 0
         n = 10 if precision is not None else 30
     if n < 1:
         raise ValueError("n must be >= 1")
+    if precision is not None and not (math.isfinite(precision) and precision > 0):
+        raise LoopsimError(f"precision must be a finite number > 0 (got {precision!r})")
+    seed = check_seed(seed)
+    if precision is not None:
+        _check_metric_known(metric)
     names = list(designs)
     data = {k: s.to_dict() for k, s in designs.items()}
 
@@ -699,6 +743,7 @@ def compare(designs: Mapping[str, Scenario], n: int | None = None, seed: int = 0
         rows = runner.run(jobs(0, n))
         if precision is not None:
             def rel_of(rows):
+                _metric_values(rows, metric)
                 w = Comparison(designs, reference, seed, crn, _frame(rows[k] for k in sorted(rows))).wide(metric)
                 scale = abs(float(w[reference].mean()))
                 hws = [half_width(w[d] - w[reference]) for d in names if d != reference] or \
@@ -821,6 +866,7 @@ def sweep(scenario: Scenario, grid: Mapping[str, Sequence[Any]] | None = None,
 
     if n < 1:
         raise ValueError("n must be >= 1")
+    seed = check_seed(seed)
     pts = _design_frame(grid, design, ranges, points, seed)
     params = list(pts.columns)
     clash = [p for p in params if p in ID_COLUMNS]
@@ -892,7 +938,9 @@ def sobol(scenario: Scenario, ranges: Mapping[str, tuple[float, float]], metric:
         ranges = {k: (float(lo), float(hi)) for k, lo, hi, _i in spec}
     d = len(spec)
     if n < 2 or n & (n - 1):
-        raise LoopsimError(f"n must be a power of 2 (got {n})")
+        raise LoopsimError(f"Sobol indices need n (--points) a power of 2 from 2 up (got {n})")
+    seed = check_seed(seed)
+    _check_metric_known(metric)
     base = qmc.Sobol(d=2 * d, scramble=True, rng=np.random.default_rng(seed)).random(n)
     A, B = base[:, :d], base[:, d:]
     ABs = []
@@ -904,6 +952,8 @@ def sobol(scenario: Scenario, ranges: Mapping[str, tuple[float, float]], metric:
     pts = _scale(unit, ranges)
     df = sweep(scenario, design=pts, n=reps, seed=seed, workers=workers, executor=executor, dask=dask,
                out=out, progress=progress)
+    if metric not in df.columns:
+        raise LoopsimError(f"metric {metric!r} is not reported by this scenario's runs")
     y = df.groupby("point", sort=True)[metric].mean().to_numpy(dtype=float)
     if not np.all(np.isfinite(y)):
         raise LoopsimError(f"metric {metric!r} is not finite at every point; Sobol indices need finite values")
@@ -935,10 +985,15 @@ def parse_grid(specs: Iterable[str]) -> dict[str, list[Any]]:
         if "=" not in s:
             raise LoopsimError(f"--grid needs PATH=V1,V2,... (got {s!r})")
         path, _, raw = s.partition("=")
-        vals = [parse_override(f"{path}={v}")[1] for v in raw.split(",") if v.strip()]
-        if not vals:
-            raise LoopsimError(f"--grid {path.strip()}: no values")
-        grid[path.strip()] = vals
+        path = path.strip()
+        if path in grid:
+            raise LoopsimError(f"--grid {path}: given twice; list all its values in one --grid")
+        items = raw.split(",")
+        if not raw.strip():
+            raise LoopsimError(f"--grid {path}: no values")
+        if any(not v.strip() for v in items):
+            raise LoopsimError(f"--grid {path}: an empty value in {raw!r}; separate values by single commas")
+        grid[path] = [parse_override(f"{path}={v}")[1] for v in items]
     return grid
 
 
@@ -954,8 +1009,12 @@ def parse_ranges(specs: Iterable[str]) -> dict[str, tuple[float, float]]:
             lo, hi = (int(v) if v.strip().lstrip("-").isdigit() else float(v) for v in (lo_s, hi_s))
         except ValueError:
             raise LoopsimError(f"--lhs {path.strip()}: LOW and HIGH must be numbers (got {raw!r})") from None
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise LoopsimError(f"--lhs {path.strip()}: LOW and HIGH must be finite numbers (got {raw!r})")
         if not hi > lo:
             raise LoopsimError(f"--lhs {path.strip()}: needs LOW < HIGH (got {raw!r})")
+        if path.strip() in out:
+            raise LoopsimError(f"--lhs {path.strip()}: given twice")
         out[path.strip()] = (lo, hi)
     return out
 

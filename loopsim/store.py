@@ -169,6 +169,19 @@ class ResultStore:
         atomic_write_json(self.root / "runs" / f"{name}.json", meta)
         atomic_write_table(self.run_path(point, replication), pd.DataFrame([dict(row)]))
 
+    def discard_if_empty(self) -> None:
+        """Remove the store's skeleton (manifest, empty ``runs/``, and the folder if that leaves
+        it empty) when it holds no run: what an experiment that failed before its first run
+        (an unreachable Dask scheduler, say) would otherwise leave behind."""
+        runs = self.root / "runs"
+        if runs.is_dir() and any(runs.iterdir()):
+            return
+        if runs.is_dir():
+            runs.rmdir()
+        (self.root / _MANIFEST).unlink(missing_ok=True)
+        if self.root.is_dir() and not any(self.root.iterdir()):
+            self.root.rmdir()
+
     def finalize(self, runs: pd.DataFrame, summary: Mapping[str, Any],
                  extra_tables: Mapping[str, pd.DataFrame] | None = None) -> None:
         """Write the final tidy ``runs.parquet`` and ``summary.json`` (and any extra tables)."""

@@ -117,3 +117,75 @@ def test_bad_sweep_value_names_the_point_and_field(tmp_path, capsys):
     assert err.startswith("loopsim: error: sweep point 1 ") and "economics.gross_margin_rate" in err
     assert "valid number" in err and "--set" not in err
     assert not (out / "runs.parquet").exists() and not list(tmp_path.rglob("*.parquet"))
+
+
+# option -> words expected in the one-line message (in-process; nothing may be written)
+OPTION_CASES = [
+    (["run", "{tiny}", "--seed", "-1"], "--seed"),
+    (["run", "{tiny}", "--reps", "2", "--seed", str(2**64), "--out", "{out}"], "--seed"),
+    (["run", "{tiny}", "--precision", "nan"], "--precision"),
+    (["compare", "{tiny}", "{tiny}", "--precision", "inf"], "--precision"),
+    (["run", "{tiny}", "--precision", "0.1", "--reps", "20", "--max-reps", "5"], "--max-reps"),
+    (["run", "{tiny}", "--precision", "0.1", "--metric", "mean_service_wait_days", "--max-reps", "20"],
+     "n/a in every run"),
+    (["sweep", "{tiny}", "--lhs", "time.horizon_days=5:10", "--points", "4", "--sobol", "nosuch"],
+     "'nosuch' is not a loopsim metric"),
+    (["sweep", "{tiny}", "--lhs", "time.horizon_days=5:10", "--points", "3", "--sobol", "profit"],
+     "--points: Sobol indices need a power of 2"),
+    (["sweep", "{tiny}", "--lhs", "time.horizon_days=5:inf", "--points", "4"], "finite"),
+    (["sweep", "{tiny}", "--grid", "time.horizon_days=5,6", "--grid", "time.horizon_days=7"], "given twice"),
+    (["sweep", "{tiny}", "--grid", "time.horizon_days=5,,6"], "an empty value"),
+    (["sweep", "{tiny}", "--grid", "time.horizon_days=5,6", "--random"], "--random: only with --lhs"),
+    (["run", "{tiny}", "--reps", "2", "--dask", "not an address", "--out", "{out}"], "not a scheduler address"),
+    (["export-transactions", "{tiny}", "-o", "{out}/same.csv", "--rfm", "{out}/same.csv"],
+     "name the same file"),
+    (["calibrate", "cdnow", "-o", "{out}/c.toml", "--unit-days", "nan"], "--unit-days"),
+]
+
+
+@pytest.mark.parametrize("args,words", OPTION_CASES, ids=[" ".join(a[:2] + a[3:5]) for a, _ in OPTION_CASES])
+def test_bad_options_give_one_line_and_write_nothing(args, words, tmp_path, capsys):
+    tiny = tmp_path / "tiny.toml"
+    tiny.write_text('schema_version = 1\nname = "tiny"\n[time]\nhorizon_days = 10\n'
+                    "[market]\ninitial_customers = 20\n")
+    out = tmp_path / "out"
+    code, _, err = run_main([a.format(tiny=tiny, out=out) for a in args], capsys)
+    assert code == 2 and err.startswith("loopsim: error:") and err.count("\n") == 1, err
+    assert words in err, err
+    assert not out.exists() or not any(out.rglob("*")), sorted(out.rglob("*"))
+
+
+def test_unreachable_dask_scheduler_fails_fast_and_leaves_no_store(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    import time
+
+    tiny = tmp_path / "tiny.toml"
+    tiny.write_text('schema_version = 1\nname = "tiny"\n[time]\nhorizon_days = 10\n')
+    out = tmp_path / "store"
+    t0 = time.monotonic()
+    code, _, err = run_main(["run", str(tiny), "--reps", "2", "--dask", "tcp://127.0.0.1:1",
+                             "--out", str(out)], capsys)
+    assert code == 2 and err.count("\n") == 1 and "cannot connect to the scheduler" in err, err
+    assert time.monotonic() - t0 < 60
+    assert not out.exists()
+
+
+def test_sigterm_stops_a_sweep_like_ctrl_c(tmp_path):
+    """SIGTERM (a batch system's time limit, `kill`) gives the same one line and exit 2 as Ctrl-C."""
+    import signal
+    import time
+
+    out = tmp_path / "sweep"
+    cmd = [sys.executable, "-m", "loopsim.cli", "sweep", str(Path(__file__).parents[1] / "scenarios" / "baseline.toml"),
+           "--grid", "economics.gross_margin_rate=0.3,0.4,0.5", "--reps", "8", "--seed", "3",
+           "--set", "time.horizon_days=60", "--set", "market.initial_customers=250", "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if (out / "runs").exists() and len(list((out / "runs").glob("*.parquet"))) >= 2:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the sweep finished before it could be terminated"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and err.count("\n") == 1 and "interrupted after" in err, err

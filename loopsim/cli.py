@@ -542,6 +542,11 @@ def calibrate(log: str, out: Path, extends: Path | None, model: str, unit_days: 
         raise LoopsimError(f"{out}: --out must be a scenario file name (it is a directory)")
     if extends is not None and not extends.is_file():
         raise LoopsimError(f"{extends}: --extends: base scenario not found")
+    if extends is not None:
+        try:
+            load_scenario(extends)   # a broken base is named as such, before any fitting
+        except ScenarioError as exc:
+            raise LoopsimError(f"--extends {exc}") from None
     try:
         tx = cal_mod.read_transactions(path, customer_col=customer_col, time_col=time_col,
                                        amount_col=amount_col or None, time_format=time_format)

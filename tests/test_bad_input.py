@@ -189,3 +189,11 @@ def test_sigterm_stops_a_sweep_like_ctrl_c(tmp_path):
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2 and err.count("\n") == 1 and "interrupted after" in err, err
+
+
+def test_calibrate_names_a_broken_extends_base(tmp_path, capsys):
+    base = tmp_path / "base.toml"
+    base.write_text('name = "x"\n[time\n')
+    code, _, err = run_main(["calibrate", "cdnow", "-o", str(tmp_path / "c.toml"), "--extends", str(base)], capsys)
+    assert code == 2 and err.count("\n") == 1 and err.startswith(f"loopsim: error: --extends {base}"), err
+    assert "malformed TOML" in err and not (tmp_path / "c.toml").exists()

@@ -15,7 +15,7 @@ pydantic discriminated union used in scenario models.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal, Union
+from typing import Annotated, ClassVar, Literal, Union
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -186,13 +186,18 @@ class LogNormal(_Dist):
 
 
 class Normal(_Dist):
-    """Normal with ``mean`` and ``sd``, optionally truncated to [low, high] by clipping."""
+    """Normal with ``mean`` and ``sd``, optionally truncated to [low, high] by clipping.
+
+    ``low = -inf`` and ``high = inf`` (the defaults) mean "not clipped"; every other number in a
+    scenario must be finite (:data:`infinite_ok` tells the scenario validator so)."""
 
     dist: Literal["normal"] = "normal"
     mean_: float = Field(alias="mean")
     sd: float = Field(ge=0)
     low: float = -math.inf
     high: float = math.inf
+    #: fields that may be infinite, and the one infinity each may take (no clipping on that side)
+    infinite_ok: ClassVar[dict[str, float]] = {"low": -math.inf, "high": math.inf}
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     def ppf(self, u):

@@ -24,17 +24,35 @@ import difflib
 import hashlib
 import json
 import math
+import os
 import tomllib
+import types
+import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
-from .dists import Beta, Distribution, Exponential, Fixed, Normal, Uniform, _Dist
+from .dists import DISTRIBUTIONS, Beta, Distribution, Exponential, Fixed, Normal, Uniform, _Dist
 from .errors import ScenarioError
 
 SCHEMA_VERSION = 1
+#: Upper bounds no realistic study needs; larger values would exhaust memory (docs/engine.md: one
+#: million customers take about 1.4 GB and 3 minutes per run).
+MAX_HORIZON_DAYS = 36_500            # 100 years
+MAX_INITIAL_CUSTOMERS = 10_000_000   # about 14 GB of memory
+MAX_ARRIVALS_PER_DAY = 1_000_000     # newly aware prospects a day, from marketing or organic
+MAX_PER_PROMOTER_PER_DAY = 1_000     # word of mouth or referrals a day, per promoter
 STAGES: tuple[str, ...] = ("awareness", "interest", "consideration", "intent", "evaluation", "purchase")
 
 
@@ -85,7 +103,8 @@ def _support_high(d: _Dist) -> float:
 class Time(_Model):
     """Horizon and money-of-time settings."""
 
-    horizon_days: float = Field(365.0, gt=0, description="Simulated period (days).")
+    horizon_days: float = Field(365.0, gt=0, le=MAX_HORIZON_DAYS, description="Simulated period "
+                                "(days; at most 36,500 = 100 years).")
     discount_rate_annual: float = Field(0.10, ge=0, le=1,
                                         description="Annual discount rate for discounted metrics.")
     record_transactions: bool = Field(True, description="Keep the transaction table.")
@@ -106,17 +125,29 @@ class Market(_Model):
     currency: str = "EUR"
     marketing_budget_per_day: float = Field(0.0, ge=0, description="Spend on marketing (currency/day).")
     cost_per_aware: float = Field(1.0, gt=0, description="Marketing cost of one aware prospect (currency).")
-    organic_arrivals_per_day: float = Field(0.0, ge=0, description="Prospects/day aware without spend.")
+    organic_arrivals_per_day: float = Field(0.0, ge=0, le=MAX_ARRIVALS_PER_DAY, description="Prospects/day "
+                                            "aware without spend (at most 1,000,000).")
     word_of_mouth_per_promoter_per_day: float = Field(
-        0.0, ge=0, description="Aware prospects/day created by each current promoter (unattributed).")
+        0.0, ge=0, le=MAX_PER_PROMOTER_PER_DAY, description="Aware prospects/day created by each current "
+        "promoter (unattributed; at most 1,000).")
     market_size: int | None = Field(None, ge=1, description="Cap on the number of prospects ever aware.")
-    initial_customers: int = Field(0, ge=0, description="Cohort of customers present at day 0.")
+    initial_customers: int = Field(0, ge=0, le=MAX_INITIAL_CUSTOMERS, description="Cohort of customers "
+                                   "present at day 0 (at most 10,000,000: 1M customers take about "
+                                   "1.4 GB of memory).")
     initial_first_purchase: bool = Field(
         True, description="true: the cohort makes its first purchase at day 0 (plus spread); "
         "false: they are existing customers whose next purchase comes after an inter-purchase time.")
     initial_spread_days: float = Field(0.0, ge=0, description="First purchases spread uniformly over "
                                        "[0, spread] days.")
     competitor: Competitor = Competitor()
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.marketing_budget_per_day / self.cost_per_aware > MAX_ARRIVALS_PER_DAY:
+            raise ValueError(f"marketing_budget_per_day / cost_per_aware (prospects made aware a day) must "
+                             f"be at most {MAX_ARRIVALS_PER_DAY:,} (it is "
+                             f"{self.marketing_budget_per_day / self.cost_per_aware:.6g})")
+        return self
 
 
 class Spend(_Model):
@@ -279,7 +310,8 @@ class Satisfaction(_Model):
 class Advocacy(_Model):
     """Referrals by promoters (attributed to a referrer, so referral policies can reward them)."""
 
-    referrals_per_promoter_per_day: float = Field(0.0, ge=0)
+    referrals_per_promoter_per_day: float = Field(0.0, ge=0, le=MAX_PER_PROMOTER_PER_DAY,
+                                                  description="Referrals/day by each promoter (at most 1,000).")
 
 
 class Winback(_Model):
@@ -329,7 +361,8 @@ class ServiceChannel(_Model):
                                              "(currency/agent/day, per shift worked).")
     cost_per_contact: float | None = Field(None, ge=0, description="Cost per handled contact (currency).")
     open_hour: float | None = Field(None, ge=0, le=24, description="Opening hour (hour of day, 0-24).")
-    close_hour: float | None = Field(None, ge=0, le=24, description="Closing hour (hour of day, 0-24).")
+    close_hour: float | None = Field(None, ge=0, le=24, description="Closing hour (hour of day, 0-24; "
+                                     "a close before the open wraps past midnight).")
     shifts: tuple[Shift, ...] | None = Field(None, description="Agents on duty by time of day; "
                                              "overrides agents/open_hour/close_hour.")
     escalate_to: str | None = Field(None, description="Channel for a repeat contact after an unresolved "
@@ -367,7 +400,8 @@ class Service(_Model):
     open_hour: float = Field(0.0, ge=0, le=24, description="Opening hour (hour of day, 0-24); contacts "
                              "arriving while closed queue until opening.")
     close_hour: float = Field(24.0, ge=0, le=24, description="Closing hour (hour of day, 0-24); agents "
-                              "finish the contact in hand, then leave.")
+                              "finish the contact in hand, then leave. A close before the open wraps "
+                              "past midnight (open overnight, e.g. 20 to 8); equal hours: open all day.")
     channels: tuple[ServiceChannel, ...] = Field((), description="Contact channels (empty: one channel "
                                                  "from the top-level fields).")
     repeat_probability: float = Field(0.0, ge=0, le=1, description="Chance an unresolved (or abandoned) "
@@ -467,26 +501,146 @@ def _validate_policy(raw: Any, index: int) -> PolicyParams:
         return raw
     if not isinstance(raw, Mapping):
         raise ValueError(f"policies.{index}: must be a table with a 'type' key")
-    types = policy_types()
+    registry = policy_types()
     t = raw.get("type")
     if t is None:
-        raise ValueError(f"policies.{index}.type: missing; allowed: {', '.join(types)}")
-    if t not in types:
-        hint = difflib.get_close_matches(str(t), types, n=1)
+        raise ValueError(f"policies.{index}.type: missing; allowed: {', '.join(registry)}")
+    if not isinstance(t, str) or t not in registry:
+        hint = difflib.get_close_matches(str(t), registry, n=1)
         extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-        raise ValueError(f"policies.{index}.type: unknown policy type {t!r}{extra}; allowed: {', '.join(types)}")
+        raise ValueError(f"policies.{index}.type: unknown policy type {t!r}{extra}; allowed: {', '.join(registry)}")
     try:
-        return types[t].Params.model_validate(dict(raw))
+        return registry[t].Params.model_validate(dict(raw))
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
-        loc = ".".join(str(x) for x in err["loc"])
+        parts, _ = _walk(err["loc"], raw, registry[t].Params)
+        loc = ".".join(parts)
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            allowed = [f.alias or k for k, f in types[t].Params.model_fields.items()]
-            msg = f"unknown parameter of {t}; allowed: {', '.join(allowed)}"
+            table = _walk(err["loc"][:-1], raw, registry[t].Params)[1]
+            allowed = _keys(table) if table is not None else []
+            what = ".".join([t, *parts[:-1]])
+            msg = f"unknown parameter of {what}" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
         elif "input" in err and not isinstance(err["input"], dict | list) and err["type"] != "missing":
             msg = f"{msg} (got {err['input']!r})"
         raise ValueError(f"policies.{index}.{loc}: {msg}") from None
+
+
+# --------------------------------------------------------------------------- schema walking
+# The scenario models describe the raw (TOML) data; these helpers follow a path through both, so
+# error messages can list a table's keys, --set can create a missing array from its default, and
+# numbers can be checked before pydantic's lax coercion (true -> 1, "3" -> 3) hides them.
+
+_POLICY = object()   # the item type of ``policies``: a policy's Params, chosen by its ``type``
+
+
+def _members(ann: Any) -> list[Any]:
+    """The alternatives of an annotation (Annotated, Optional and unions unwrapped)."""
+    origin = typing.get_origin(ann)
+    if origin is typing.Annotated:
+        return _members(typing.get_args(ann)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [m for a in typing.get_args(ann) for m in _members(a)]
+    return [ann]
+
+
+def _model_for(ann: Any, node: Any) -> type[BaseModel] | None:
+    """The model that validates the table ``node`` given as ``ann`` (a distribution by its
+    ``dist``, a policy by its ``type``), or None."""
+    if ann is _POLICY:
+        t = node.get("type") if isinstance(node, Mapping) else None
+        return getattr(policy_types().get(t), "Params", None) if isinstance(t, str) else None
+    models = [m for m in _members(ann) if isinstance(m, type) and issubclass(m, BaseModel)]
+    if len(models) > 1 and all(issubclass(m, _Dist) for m in models):
+        d = node.get("dist") if isinstance(node, Mapping) else None
+        return next((m for m in models if m.model_fields["dist"].default == d), None)
+    return models[0] if models else None
+
+
+def _item_type(ann: Any) -> Any:
+    """The item type of an array annotation (``tuple[X, ...]``, ``list[X]``), else None."""
+    for m in _members(ann):
+        origin, args = typing.get_origin(m), typing.get_args(m)
+        if origin in (tuple, list) and args:
+            return args[0]
+    return None
+
+
+def _field_type(model: type[BaseModel], key: Any) -> Any:
+    """The annotation of ``model``'s field named (or aliased) ``key``, or None."""
+    if model is Scenario and key == "policies":
+        return tuple[_POLICY, ...]
+    for name, f in model.model_fields.items():
+        if key in (name, f.alias):
+            return f.annotation
+    return None
+
+
+def _keys(model: type[BaseModel]) -> list[str]:
+    return [f.alias or k for k, f in model.model_fields.items()]
+
+
+def _walk(loc, data: Any, model: type[BaseModel]) -> tuple[list[str], type[BaseModel] | None]:
+    """Follow ``loc`` (a pydantic error location or a dotted path's parts) from ``model`` and the
+    raw ``data``: the path without pydantic's union tags, and the model of the table it ends at."""
+    ann: Any = model
+    node: Any = data
+    parts: list[str] = []
+    for part in loc:
+        part = str(part)
+        if part.startswith(("function-", "tagged-union")):
+            continue
+        table = _model_for(ann, node)
+        if table is not None and issubclass(table, _Dist) and part in DISTRIBUTIONS:
+            continue   # the union tag of a distribution
+        parts.append(part)
+        if table is not None:
+            ann = _field_type(table, part)
+            node = node.get(part) if isinstance(node, Mapping) else None
+        else:
+            ann = _item_type(ann)
+            i = int(part) if part.isdigit() else -1
+            node = node[i] if isinstance(node, list | tuple) and 0 <= i < len(node) else None
+    return parts, _model_for(ann, node)
+
+
+def _field_error(path: str, msg: str) -> PydanticCustomError:
+    return PydanticCustomError("loopsim_field", "{field}: {msg}", {"field": path, "msg": msg})
+
+
+def _check_numbers(model: type[BaseModel], node: Mapping, path: str = "") -> None:
+    """Refuse, in raw scenario data, NaN and infinities (except where a model's ``infinite_ok``
+    allows one) anywhere, and booleans or strings where a field wants a number."""
+    for key, value in node.items():
+        _check_value(_field_type(model, key), value, f"{path}{key}", getattr(model, "infinite_ok", {}).get(key))
+
+
+def _check_value(ann: Any, value: Any, path: str, inf_ok: float | None = None) -> None:
+    if isinstance(value, Mapping):
+        table = _model_for(ann, value)
+        if table is not None:
+            _check_numbers(table, value, path + ".")
+        else:   # a mapping field (dict[str, X]) or an unknown table (pydantic names it)
+            vt = next((typing.get_args(m)[1] for m in _members(ann)
+                       if typing.get_origin(m) is dict and len(typing.get_args(m)) == 2), None)
+            for k, v in value.items():
+                _check_value(vt, v, f"{path}.{k}")
+        return
+    if isinstance(value, list | tuple):
+        item = _item_type(ann)
+        for i, v in enumerate(value):
+            _check_value(item, v, f"{path}.{i}")
+        return
+    members = _members(ann) if ann is not None else []
+    literals = [a for m in members if typing.get_origin(m) is typing.Literal for a in typing.get_args(m)]
+    if any(m in (int, float) for m in members):
+        if isinstance(value, bool) and bool not in members and not any(isinstance(a, bool) for a in literals):
+            raise _field_error(path, f"must be a valid number, not a boolean (got {str(value).lower()})")
+        if isinstance(value, str) and str not in members and value not in literals:
+            raise _field_error(path, f"must be a valid number, not a string (got {value!r})")
+    if isinstance(value, float) and not math.isfinite(value) and value != inf_ok:
+        also = "" if inf_ok is None else f" or {inf_ok!r}"
+        raise _field_error(path, f"must be a finite number{also} (got {value!r})")
 
 
 # --------------------------------------------------------------------------- the scenario
@@ -506,6 +660,13 @@ class Scenario(_Model):
     economics: Economics = Economics()
     policies: tuple[Any, ...] = ()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _numbers(cls, data):
+        if isinstance(data, Mapping):
+            _check_numbers(cls, data)
+        return data
+
     @field_validator("policies", mode="before")
     @classmethod
     def _policies(cls, v):
@@ -513,7 +674,15 @@ class Scenario(_Model):
             return ()
         if isinstance(v, Mapping):
             raise ValueError("must be an array of tables ([[policies]])")
-        return tuple(_validate_policy(p, i) for i, p in enumerate(v))
+        out = tuple(_validate_policy(p, i) for i, p in enumerate(v))
+        seen: dict[str, int] = {}
+        for i, p in enumerate(out):
+            if p.type in seen:
+                raise ValueError(f"duplicate policy type {p.type!r} (policies.{seen[p.type]} and "
+                                 f"policies.{i}); at most one policy of each type is allowed "
+                                 "(their metrics would collide)")
+            seen[p.type] = i
+        return out
 
     # -- convenience --------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -551,36 +720,87 @@ def _deep_merge(base: dict, top: dict) -> dict:
     return out
 
 
-def _read_toml(path: Path) -> dict:
+def _read_toml(path: Path, shown: str | None = None) -> dict:
+    shown = shown or str(path)
     if not path.exists():
-        raise ScenarioError("file not found", source=str(path))
+        raise ScenarioError("file not found", source=shown)
     if path.is_dir():
-        raise ScenarioError("is a directory, not a scenario file", source=str(path))
+        raise ScenarioError("is a directory, not a scenario file", source=shown)
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"malformed TOML: {exc}", source=str(path)) from None
+        raise ScenarioError(f"malformed TOML: {exc}", source=shown) from None
     except UnicodeDecodeError:
-        raise ScenarioError("not a UTF-8 text file", source=str(path)) from None
+        raise ScenarioError("not a UTF-8 text file", source=shown) from None
 
 
 def load_raw(path: str | Path, _stack: tuple[Path, ...] = ()) -> dict:
     """Read a scenario file and resolve ``extends`` (without validating)."""
-    path = Path(path).resolve()
+    return _load(Path(path), str(path), _stack)[0]
+
+
+Origins = dict[tuple[str, ...], tuple[str, ...]]
+
+
+def _load(path: Path, shown: str, _stack: tuple[Path, ...] = ()) -> tuple[dict, Origins]:
+    """:func:`load_raw`, and where each value came from: ``{key path: (file, the file extending
+    it, ...)}`` for every value that is not a table (files as shown in messages)."""
+    path = path.resolve()
     if path in _stack:
         chain = " -> ".join(p.name for p in (*_stack, path))
         raise ScenarioError(f"extends cycle: {chain}", source=str(_stack[-1]), field="extends")
-    data = _read_toml(path)
+    data = _read_toml(path, shown)
     parent = data.pop("extends", None)
+    own: Origins = {k: (shown,) for k in _leaves(data)}
     if parent is None:
-        return data
+        return data, own
     if not isinstance(parent, str):
-        raise ScenarioError("must be a file name (string)", source=str(path), field="extends")
+        raise ScenarioError(f"must be a file name (string), e.g. extends = \"base.toml\" (got {parent!r})",
+                            source=shown, field="extends")
+    if not parent.strip():
+        raise ScenarioError("is empty; name the scenario file this one extends, e.g. extends = \"base.toml\"",
+                            source=shown, field="extends")
     ppath = (path.parent / parent)
     if not ppath.exists():
-        raise ScenarioError(f"extends {parent!r}: file not found ({ppath})", source=str(path), field="extends")
-    return _deep_merge(load_raw(ppath, (*_stack, path)), data)
+        raise ScenarioError(f"extends {parent!r}: file not found ({ppath})", source=shown, field="extends")
+    if ppath.is_dir():
+        raise ScenarioError(f"{parent!r} is a directory ({ppath}), not a scenario file",
+                            source=shown, field="extends")
+    base, inherited = _load(ppath, os.path.normpath(os.path.join(os.path.dirname(shown), parent)),
+                            (*_stack, path))
+    origins = {k: (*v, shown) for k, v in inherited.items()
+               if not any(_overlaps(k, mine) for mine in own)}
+    origins.update(own)
+    return _deep_merge(base, data), origins
+
+
+def _leaves(data: Mapping, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    out: list[tuple[str, ...]] = []
+    for k, v in data.items():
+        out += _leaves(v, (*prefix, k)) if isinstance(v, dict) else [(*prefix, k)]
+    return out
+
+
+def _overlaps(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """One path is (a prefix of) the other; a name in place of an array index matches any index."""
+    return all(x == y or (x.isdigit() != y.isdigit()) for x, y in zip(a, b, strict=False))
+
+
+def _blame(origins: Origins, field: str | None, top: str, overridden: list[tuple[str, ...]]) -> str:
+    """The file a bad value came from: ``parent.toml (extended by top.toml)`` when every value at
+    ``field`` was inherited from one base file, else ``top``."""
+    if field is None:
+        return top
+    parts = tuple(field.split("."))
+    if any(_overlaps(parts, o) for o in overridden):
+        return top
+    chains = {v for k, v in origins.items() if _overlaps(parts, k)}
+    if len(chains) != 1:
+        files = sorted({c[0] for c in chains} - {top})
+        return f"{top} (with values from {', '.join(files)})" if files else top
+    chain = chains.pop()
+    return chain[0] if len(chain) == 1 else f"{chain[0]} (extended by {', extended by '.join(chain[1:])})"
 
 
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -589,15 +809,23 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     Raises
     ------
     ScenarioError
-        One line naming the file, the field path and what is allowed.
+        One line naming the file (the base file a bad value came from, for ``extends``), the
+        field path and what is allowed.
     """
-    data = load_raw(path)
+    data, origins = _load(Path(path), str(path))
+    overridden = []
     for k, v in (overrides or {}).items():
         try:
-            _set_path(data, k, v)
+            overridden.append(tuple(_set_path(data, k, v)))
         except ScenarioError as exc:
             raise ScenarioError(exc.message, source=str(path), field=exc.field) from None
-    return validate_scenario(data, source=str(path))
+    try:
+        return validate_scenario(data, source=str(path))
+    except ScenarioError as exc:
+        source = _blame(origins, exc.field, str(path), overridden)
+        if source == str(path):
+            raise
+        raise ScenarioError(exc.message, source=source, field=exc.field) from None
 
 
 def loads_scenario(text: str, source: str = "<string>") -> Scenario:
@@ -614,6 +842,9 @@ def loads_scenario(text: str, source: str = "<string>") -> Scenario:
 def validate_scenario(data: Mapping[str, Any], source: str | None = None) -> Scenario:
     """Validate a dict into a :class:`Scenario`, turning pydantic errors into one-line :class:`ScenarioError`."""
     version = data.get("schema_version", SCHEMA_VERSION)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ScenarioError(f"must be the integer {SCHEMA_VERSION}, e.g. schema_version = {SCHEMA_VERSION} "
+                            f"(got {version!r})", source=source, field="schema_version")
     if version != SCHEMA_VERSION:
         raise ScenarioError(f"unsupported schema_version {version!r}; this loopsim reads {SCHEMA_VERSION}",
                             source=source, field="schema_version")
@@ -625,15 +856,16 @@ def validate_scenario(data: Mapping[str, Any], source: str | None = None) -> Sce
 
 def _to_scenario_error(exc: ValidationError, data: Mapping, source: str | None) -> ScenarioError:
     err = exc.errors(include_url=False)[0]
-    loc = [str(x) for x in err["loc"]]
     # drop pydantic's union-member tags ("gamma", "function-after[...]") from the path
-    clean = [p for p in loc if not p.startswith(("function-", "tagged-union"))]
+    clean, _ = _walk(err["loc"], data, Scenario)
     field = ".".join(clean) or None
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
-    if err["type"] == "extra_forbidden":
-        allowed = _allowed_keys(clean[:-1], data)
+    if err["type"] == "loopsim_field":
+        field, msg = err["ctx"]["field"], err["ctx"]["msg"]
+    elif err["type"] == "extra_forbidden":
+        allowed = _allowed_keys(err["loc"][:-1], data)
         msg = "unknown key" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
     elif err["type"] == "union_tag_invalid":
         msg = f"unknown distribution; 'dist' must be one of: {', '.join(sorted(_dist_names()))}"
@@ -658,36 +890,17 @@ def _dist_names():
     return DISTRIBUTIONS
 
 
-def _allowed_keys(loc: list[str], data: Mapping) -> list[str]:
-    model: Any = Scenario
-    node: Any = data
-    for part in loc:
-        if part.isdigit():
-            node = node[int(part)] if isinstance(node, list | tuple) and int(part) < len(node) else {}
-            if model is Scenario.model_fields["policies"].annotation or loc[0] == "policies":
-                t = node.get("type") if isinstance(node, Mapping) else None
-                model = POLICY_REGISTRY.get(t, type(None)).__dict__.get("Params")
-            continue
-        if model is None or not (isinstance(model, type) and issubclass(model, BaseModel)):
-            return []
-        f = model.model_fields.get(part)
-        node = node.get(part, {}) if isinstance(node, Mapping) else {}
-        if f is None:
-            return []
-        ann = f.annotation
-        sub = getattr(ann, "__args__", None)
-        if sub:  # tuple[Segment, ...] / Optional[...]
-            ann = next((a for a in sub if isinstance(a, type) and issubclass(a, BaseModel)), ann)
-        model = ann
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        return [f.alias or k for k, f in model.model_fields.items()]
-    return []
+def _allowed_keys(loc, data: Mapping) -> list[str]:
+    table = _walk(loc, data, Scenario)[1]
+    return _keys(table) if table is not None else []
 
 
 _ALIASES = ("rewards", "service", "personalisation")
 
 
-def _set_path(data: dict, path: str, value: Any) -> None:
+def _set_path(data: dict, path: str, value: Any) -> list[str]:
+    """Set ``value`` at the dotted ``path`` of raw scenario data; returns the path's parts (policy
+    aliases resolved)."""
     parts = path.split(".")
     if not path or any(p == "" for p in parts):
         raise ScenarioError("empty path segment; use dotted paths like market.cost_per_aware", field=path)
@@ -701,20 +914,37 @@ def _set_path(data: dict, path: str, value: Any) -> None:
             if part not in node or not isinstance(node[part], dict | list):
                 if part in node:
                     raise ScenarioError(f"{part!r} is a value, not a table", field=path)
-                node[part] = {}
+                node[part] = _missing(parts[:i + 1], data)
             node = node[part]
     last = parts[-1]
     if isinstance(node, list):
         node[_list_index(node, last, parts[:-1])] = value
     else:
         node[last] = value
+    return parts
+
+
+def _missing(loc: list[str], data: dict) -> dict | list:
+    """A table or array on an override's path that the data leaves out: an array starts as its
+    default (``population.segments.0.x`` changes the default segment), a table empty."""
+    owner = _walk(loc[:-1], data, Scenario)[1]
+    ann = _field_type(owner, loc[-1]) if owner is not None else None
+    if ann is None or _item_type(ann) is None:
+        return {}
+    f = next((f for k, f in owner.model_fields.items() if loc[-1] in (k, f.alias)), None)
+    default = f.get_default(call_default_factory=True) if f is not None and owner is not Scenario else None
+    if not default:
+        return []
+    return TypeAdapter(f.annotation).dump_python(default, mode="json", by_alias=True)
 
 
 def _list_index(node: list, part: str, where: list[str]) -> int:
     if part.isdigit():
         idx = int(part)
         if idx >= len(node):
-            raise ScenarioError(f"index {idx} out of range (there are {len(node)})", field=".".join([*where, part]))
+            n = len(node)
+            which = "none" if n == 0 else f"{n}: use 0" + (f" to {n - 1}" if n > 1 else "")
+            raise ScenarioError(f"index {idx} out of range (there are {which})", field=".".join([*where, part]))
         return idx
     matches = [i for i, item in enumerate(node) if isinstance(item, dict) and
                (item.get("type") == part or item.get("name") == part)]

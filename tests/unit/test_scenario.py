@@ -87,3 +87,183 @@ def test_loads_scenario_from_text():
 def test_to_dict_round_trips():
     sc = loopsim.load_scenario(BASE)
     assert validate_scenario(sc.to_dict()) == sc
+
+
+# --------------------------------------------------------------------------- audit of bad input
+
+SMALL = '[time]\nhorizon_days = 10\n[market]\ninitial_customers = 20\n'
+
+
+def _small(tmp_path, text=SMALL, name="s.toml"):
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def _error(path, overrides=None) -> str:
+    with pytest.raises(ScenarioError) as info:
+        loopsim.load_scenario(path, overrides)
+    msg = str(info.value)
+    assert "\n" not in msg
+    return msg
+
+
+@pytest.mark.parametrize(("path", "value"), [
+    ("time.horizon_days", float("inf")),
+    ("time.horizon_days", float("nan")),
+    ("market.organic_arrivals_per_day", float("inf")),
+    ("market.word_of_mouth_per_promoter_per_day", float("inf")),
+    ("economics.fixed_cost_per_day", float("inf")),
+    ("market.cost_per_aware", float("inf")),
+    ("journey.satisfaction.experience.sd", float("inf")),
+    ("journey.satisfaction.experience.high", float("-inf")),
+    ("population.segments.0.purchase_rate.value", float("nan")),
+    ("policies.0.stamps_required", float("inf")),
+    ("policies.0.operating_cost_per_day", float("-inf")),
+    ("policies.0.behaviour.goal_gradient_strength", float("inf")),
+])
+def test_non_finite_numbers_are_refused(tmp_path, path, value):
+    p = _small(tmp_path, SMALL + '[journey.satisfaction]\nexperience = {dist="normal", mean=8, sd=1.5}\n'
+               '[[policies]]\ntype = "punch_card"\n')
+    msg = _error(p, {path: value})
+    assert f"s.toml: {path}: must be a finite number" in msg
+
+
+def test_infinite_normal_bounds_mean_no_clipping(tmp_path):
+    p = _small(tmp_path, SMALL + '[journey.satisfaction]\n'
+               'experience = {dist="normal", mean=8, sd=1.5, low=-inf, high=inf}\n')
+    sc = loopsim.load_scenario(p)
+    assert sc.journey.satisfaction.experience.low == float("-inf")
+    assert sc.with_overrides({"time.horizon_days": 11}).journey == sc.journey   # round-trips
+    assert "or -inf (got inf)" in _error(p, {"journey.satisfaction.experience.low": float("inf")})
+
+
+@pytest.mark.parametrize(("path", "value", "words"), [
+    ("time.horizon_days", 1e15, "less than or equal to 36500"),
+    ("market.initial_customers", 1_000_000_000, "less than or equal to 10000000"),
+    ("market.initial_customers", 99999999999999999999999, "less than or equal to 10000000"),
+    ("market.organic_arrivals_per_day", 1e20, "less than or equal to 1000000"),
+    ("market.marketing_budget_per_day", 1e300, "at most 1,000,000"),
+    ("journey.advocacy.referrals_per_promoter_per_day", 1e30, "less than or equal to 1000"),
+])
+def test_absurd_sizes_are_refused(tmp_path, path, value, words):
+    msg = _error(_small(tmp_path), {path: value})
+    assert path.rsplit(".", 1)[0] in msg and words in msg
+    # the bounds themselves are valid (and documented)
+    sc = loopsim.load_scenario(_small(tmp_path), {"time.horizon_days": 36_500,
+                                                  "market.initial_customers": 10_000_000})
+    assert sc.time.horizon_days == 36_500
+    assert "36,500" in type(sc.time).model_fields["horizon_days"].description
+
+
+def test_set_into_a_segment_the_file_leaves_out(tmp_path):
+    p = _small(tmp_path)
+    sc = loopsim.load_scenario(p, {"population.segments.0.purchase_timing": "periodic"})
+    assert sc.population.segments[0].purchase_timing == "periodic"
+    assert sc.population.segments[0].name == "all"     # the default segment, changed
+    assert "population.segments.1: index 1 out of range (there are 1: use 0)" in \
+        _error(p, {"population.segments.1.purchase_timing": "periodic"})
+    assert "service.channels.0: index 0 out of range (there are none)" in \
+        _error(p, {"service.channels.0.agents": 2})
+    assert "no entry with type or name 'punch_card'" in _error(p, {"policies.punch_card.stamps_required": 3})
+
+
+def test_unknown_behaviour_key_lists_the_behaviour_keys(tmp_path):
+    p = _small(tmp_path, SMALL + '[[policies]]\ntype = "punch_card"\n[policies.behaviour]\ngoal_gradiant = true\n')
+    msg = _error(p)
+    assert "policies.0.behaviour.goal_gradiant: unknown parameter of punch_card.behaviour; allowed: enabled, " \
+        "goal_gradient," in msg
+    assert "stamps_required" not in msg
+    p2 = _small(tmp_path, SMALL + '[[policies]]\ntype = "punch_card"\n', "p2.toml")
+    msg = _error(p2, {"policies.0.behaviour.nope": 1})
+    assert "policies.0.behaviour.nope: unknown parameter of punch_card.behaviour; allowed: enabled" in msg
+    # the policy's own keys are still listed for an unknown policy key
+    assert "allowed: type, operating_cost_per_day" in _error(p2, {"policies.0.nope": 1})
+
+
+def test_bad_value_in_an_extends_base_names_the_base(tmp_path):
+    (tmp_path / "parent.toml").write_text('[time]\nhorizon_days = -5\n[market]\ninitial_customers = 2\n')
+    child = _small(tmp_path, 'extends = "parent.toml"\n', "e.toml")
+    grand = _small(tmp_path, 'extends = "e.toml"\n', "g.toml")
+    parent = str(tmp_path / "parent.toml")
+    assert _error(child).startswith(f"{parent} (extended by {child}): time.horizon_days: ")
+    assert _error(grand).startswith(f"{parent} (extended by {child}, extended by {grand}): time.horizon_days")
+    # a value the child sets (or --set) is the child's
+    child.write_text('extends = "parent.toml"\n[time]\nhorizon_days = -3\n')
+    assert _error(child).startswith(f"{child}: time.horizon_days: ")
+    child.write_text('extends = "parent.toml"\n')
+    assert _error(child, {"time.horizon_days": -2}).startswith(f"{child}: time.horizon_days: ")
+
+
+@pytest.mark.parametrize("value", ['""', '"  "', '"."'])
+def test_empty_or_directory_extends_names_the_field(tmp_path, value):
+    p = _small(tmp_path, f"extends = {value}\n", "e.toml")
+    msg = _error(p)
+    assert msg.startswith(f"{p}: extends: ")
+
+
+def test_schema_version_must_be_the_integer(tmp_path):
+    for text in ('schema_version = "1"\n', "schema_version = true\n", "schema_version = 1.0\n"):
+        msg = _error(_small(tmp_path, text))
+        assert "schema_version: must be the integer 1" in msg, msg
+    assert "unsupported schema_version 2" in _error(_small(tmp_path, "schema_version = 2\n"))
+
+
+def test_duplicate_policy_types_are_refused(tmp_path):
+    p = _small(tmp_path, SMALL + '[[policies]]\ntype = "punch_card"\n[[policies]]\ntype = "punch_card"\n'
+               'stamps_required = 5\n')
+    msg = _error(p)
+    assert "s.toml: policies: duplicate policy type 'punch_card' (policies.0 and policies.1)" in msg
+
+
+@pytest.mark.parametrize(("text", "path", "words"), [
+    ("[time]\nhorizon_days = true\n", "time.horizon_days", "not a boolean"),
+    ('[service]\nagents = "3"\n', "service.agents", "not a string (got '3')"),
+    ('[market]\ninitial_customers = false\n', "market.initial_customers", "not a boolean"),
+    ('[population]\n[[population.segments]]\npurchase_rate = {dist = "fixed", value = true}\n',
+     "population.segments.0.purchase_rate.value", "not a boolean"),
+    ('[[policies]]\ntype = "tier_priority"\nthresholds = [1, "2"]\n', "policies.0.thresholds.1", "not a string"),
+    ('[[policies]]\ntype = "punch_card"\nbehaviour = { goal_gradient_strength = true }\n',
+     "policies.0.behaviour.goal_gradient_strength", "not a boolean"),
+    ('[[policies]]\ntype = "points"\nsegment_multipliers = { all = true }\n',
+     "policies.0.segment_multipliers.all", "not a boolean"),
+])
+def test_booleans_and_strings_are_not_numbers(tmp_path, text, path, words):
+    msg = _error(_small(tmp_path, text))
+    assert f"{path}: must be a valid number, {words}" in msg
+
+
+def test_set_values_are_typed_as_toml():
+    sc = loopsim.load_scenario(BASE, dict([parse_override("service.agents=3")]))
+    assert sc.service.agents == 3
+    with pytest.raises(ScenarioError, match="service.agents: must be a valid number, not a boolean"):
+        loopsim.load_scenario(BASE, dict([parse_override("service.agents=true")]))
+
+
+def test_overnight_service_hours_are_supported(tmp_path):
+    """open 20 / close 8 is a desk open overnight (an end before the start wraps past midnight), not
+    an error; the engine's duty profile has it open from 20:00 to 08:00."""
+    from loopsim.engine.service import duty_profile
+
+    sc = loopsim.load_scenario(_small(tmp_path), {"service.open_hour": 20, "service.close_hour": 8})
+    assert (sc.service.open_hour, sc.service.close_hour) == (20, 8)
+    assert "wraps past midnight" in type(sc.service).model_fields["close_hour"].description
+    assert duty_profile([(20.0, 8.0, 2)]) == [(0.0, 2), (8 / 24, 0), (20 / 24, 2)]
+
+
+@pytest.mark.parametrize("sets", [
+    ["time.horizon_days=inf"], ["market.initial_customers=1000000000"],
+    ["population.segments.1.purchase_timing=periodic"], ["policies=[{type=\"punch_card\"}]",
+                                                          "policies.0.behaviour.nope=1"],
+    ["service.agents=true"], ['schema_version="1"'],
+])
+def test_cli_prints_one_line_and_exits_2(tmp_path, capsys, sets):
+    from loopsim.cli import main
+
+    args = ["check", str(_small(tmp_path))]
+    for s in sets:
+        args += ["--set", s]
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and err.count("\n") == 1 and err.startswith("loopsim: error: "), err

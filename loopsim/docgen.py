@@ -94,6 +94,8 @@ def render() -> str:
         "*distribution* is an inline table with a `dist` key: `fixed` (value), `exponential` (mean),",
         "`gamma` (shape, rate), `beta` (a, b), `uniform` (low, high), `lognormal` (mean, cv),",
         "`normal` (mean, sd, optional low/high clipping), `erlang` (k, mean).",
+        "Every number must be finite (a normal's `low`/`high` may be `-inf`/`inf`: no clipping), and",
+        "a number, not a string or a boolean. Each policy type appears at most once.",
         "",
         "Top level: `schema_version` (1), `name`, `description`, `extends` (a base file, merged",
         "table by table; arrays such as `[[policies]]` replace the base's), and `[[policies]]`",

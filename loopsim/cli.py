@@ -11,7 +11,6 @@ import math
 import os
 import signal
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -536,6 +535,7 @@ def calibrate(log: str, out: Path, extends: Path | None, model: str, unit_days: 
 
     from . import calibrate as cal_mod
     from .scenario import load_scenario
+    from .store import atomic_write_text
 
     path = _transaction_log(log)
     if out.exists() and out.is_dir():
@@ -604,20 +604,16 @@ def calibrate(log: str, out: Path, extends: Path | None, model: str, unit_days: 
         extra["market"] = {"initial_customers": int(len(cal.rfm)), "initial_first_purchase": True,
                            "initial_spread_days": round(float(first_days.max()), 3)}
     text = cal.to_toml(extends=ext_rel, extra=extra)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}.", suffix=".toml")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode())
+
+    def validate(tmp: Path) -> None:   # the written file, next to --out, before it replaces anything
         try:
-            load_scenario(tmp)     # validate before it replaces anything
+            load_scenario(tmp)
         except ScenarioError as exc:
             where = f"{exc.field}: " if exc.field else ""
             raise LoopsimError(f"{out}: the calibrated scenario would be invalid: {where}{exc.message}"
                                ) from None
-        os.replace(tmp, out)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+
+    atomic_write_text(out, text, check=validate)
     click.echo(f"wrote {out}" + (f" (extends {ext_rel})" if ext_rel else ""))
 
 

@@ -156,3 +156,70 @@ def test_export_bad_input_is_one_line_exit_2(tmp_path, args, needles):
     args = [a.replace("{tmp}", str(tmp_path)) for a in args]
     one_line_error(cli("export-transactions", *args), *needles)
     assert not (tmp_path / "tx.csv").exists()
+
+
+# ---------------------------------------------------------------------------- audit: bad logs
+def _cdnow_with(tmp: Path, name: str, row: int, value: str) -> Path:
+    """The CDNOW sample with data row ``row`` (1-based) of the amount column replaced."""
+    lines = cdnow_sample_path().read_text().splitlines()
+    cells = lines[row].split(",")
+    cells[-1] = value
+    lines[row] = ",".join(cells)
+    out = tmp / name
+    out.write_text("\n".join(lines) + "\n")
+    return out
+
+
+BAD_LOGS = {
+    "notadate.csv": "customer_id,date,amount\n1,2020-01-01,3\n1,notadate,4\n",
+    "firstbad.csv": "customer_id,date,amount\n1,notadate,3\n1,2020-01-01,4\n",
+    "one_row.csv": "customer_id,date,amount\n1,2020-01-01,3\n",
+    "same_day.csv": "customer_id,date,amount\n" + "".join(f"{c},2020-01-01,3\n{c},2020-01-01,2\n"
+                                                        for c in range(30)),
+}
+
+
+@pytest.mark.parametrize(("log", "extra", "needles"), [
+    ("cdnow", ["--unit-days", "nan"], ["--unit-days", "nan"]),
+    ("notadate.csv", [], ["notadate.csv", "'date'", "row 2", "'notadate'", "%Y-%m-%d", "--time-format"]),
+    ("firstbad.csv", [], ["firstbad.csv", "'date'", "row 1", "'notadate'", "--time-format"]),
+    ("one_row.csv", [], ["one_row.csv", "too few customers", "1 customer in", "at least 20"]),
+    ("same_day.csv", [], ["same_day.csv", "no customer made a repeat purchase", "30 customers"]),
+    ("negative.csv", [], ["negative.csv", "'amount'", "row 5", "'-19.29'", "negative"]),
+    ("huge.csv", [], ["huge.csv", "'amount'", "row 5", "'inf'", "not a finite number"]),
+])
+def test_calibrate_refuses_degenerate_or_bad_logs_in_one_line(tmp_path, log, extra, needles):
+    for name, text in BAD_LOGS.items():
+        (tmp_path / name).write_text(text)
+    _cdnow_with(tmp_path, "negative.csv", 5, "-19.29")
+    _cdnow_with(tmp_path, "huge.csv", 5, "1e400")
+    r = cli("calibrate", log, *extra, "--out", "c.toml", cwd=tmp_path)
+    one_line_error(r, *needles)
+    assert "could not be parsed as times (" not in r.stderr and "You might want" not in r.stderr
+    assert not (tmp_path / "c.toml").exists() and not list(tmp_path.glob(".c*"))
+
+
+@pytest.mark.parametrize("case", ["parent_is_a_file", "permission_denied"])
+def test_calibrate_write_errors_name_the_out_file(tmp_path, monkeypatch, capsys, case):
+    import tempfile
+
+    from loopsim.cli import main
+
+    (tmp_path / "existing_file").write_text("x")
+    (tmp_path / "ro").mkdir()
+    out = tmp_path / ("existing_file" if case == "parent_is_a_file" else "ro") / "c.toml"
+
+    def deny(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "ro" / ".c.abc123.toml"))
+
+    if case == "permission_denied":
+        monkeypatch.setattr(tempfile, "mkstemp", deny)
+    with pytest.raises(SystemExit) as exc:
+        main(["calibrate", "cdnow", "--calibration-end", "1997-09-30", "--extends", str(BASE),
+              "--out", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert exc.value.code == 2
+    why = "existing_file is not a directory" if case == "parent_is_a_file" else "Permission denied"
+    assert err == f"loopsim: error: {out}: cannot write: {why}".replace(
+        "existing_file is", f"{tmp_path / 'existing_file'} is"), err
+    assert list((tmp_path / "ro").iterdir()) == []

@@ -12,8 +12,10 @@ stand in for them.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -108,3 +110,99 @@ def test_parquet_export(tmp_path):
     assert list(tx.columns) == ["customer_id", "date", "monetary_value"]
     assert pd.api.types.is_datetime64_any_dtype(tx["date"])
     assert len(pd.read_parquet(rfm_path)) == 300
+
+
+# ---------------------------------------------------------------------------- writing the files
+def _run_main(args: list[str], capsys) -> tuple[int, str]:
+    from loopsim.cli import main
+
+    code = 0
+    try:
+        main(args)
+    except SystemExit as exc:
+        code = exc.code
+    return code, capsys.readouterr().err
+
+
+def _deny(*args, **kwargs):
+    raise PermissionError(13, "Permission denied", "/x/.tx.csv.n08v5gel.tmp")
+
+
+@pytest.mark.parametrize("where", ["mkstemp", "replace"])
+def test_export_into_an_unwritable_folder_names_the_target_not_the_temp_file(
+        tmp_path, monkeypatch, capsys, where):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    monkeypatch.setattr(*((tempfile, "mkstemp", _deny) if where == "mkstemp" else (os, "replace", _deny)))
+    code, err = _run_main(["export-transactions", str(KNOWN), "--set", "market.initial_customers=30",
+                           "-o", str(ro / "tx.csv")], capsys)
+    assert code == 2
+    assert err.strip() == f"loopsim: error: {ro / 'tx.csv'}: cannot write: Permission denied"
+    assert list(ro.iterdir()) == []          # no temporary file, nothing half-written
+
+
+def test_export_into_a_read_only_folder(tmp_path):
+    """A real read-only folder. Root ignores folder permissions, so as root (CI) the command runs
+    without the capabilities that let it (setpriv, from util-linux)."""
+    import os
+    import shutil
+
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        assert shutil.which("setpriv"), "running as root needs util-linux's setpriv to drop DAC override"
+        prefix = ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner"]
+    try:
+        r = subprocess.run([*prefix, sys.executable, "-m", "loopsim.cli", "export-transactions", str(KNOWN),
+                            "--set", "market.initial_customers=30", "-o", str(ro / "tx.csv")],
+                           capture_output=True, text=True, timeout=300)
+    finally:
+        ro.chmod(0o755)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert r.stderr.strip().endswith("tx.csv: cannot write: Permission denied"), r.stderr
+    assert list(ro.iterdir()) == []
+
+
+def test_export_under_a_regular_file_says_the_parent_is_not_a_folder(tmp_path):
+    (tmp_path / "existing_file").write_text("x")
+    for out in ("existing_file/tx.csv", "existing_file/sub/tx.csv"):
+        r = subprocess.run([sys.executable, "-m", "loopsim.cli", "export-transactions", str(KNOWN),
+                            "--set", "market.initial_customers=30", "-o", out],
+                           capture_output=True, text=True, timeout=300, cwd=tmp_path)
+        assert r.returncode == 2, r.stderr
+        assert r.stderr.strip() == (f"loopsim: error: {out}: cannot write: existing_file is not a "
+                                    "directory"), r.stderr
+    assert (tmp_path / "existing_file").read_text() == "x"
+
+
+def test_atomic_writers_report_the_target_and_leave_no_temp_file(tmp_path, monkeypatch):
+    from loopsim.errors import LoopsimError
+    from loopsim.store import atomic_write_json, atomic_write_table, atomic_write_text
+
+    target = tmp_path / "out" / "t.csv"
+    monkeypatch.setattr(os, "replace", _deny)
+    for write in (lambda: atomic_write_table(target, pd.DataFrame({"a": [1]})),
+                  lambda: atomic_write_text(target, "x"),
+                  lambda: atomic_write_json(target, {"a": 1})):
+        with pytest.raises(LoopsimError) as exc:
+            write()
+        assert str(exc.value) == f"{target}: cannot write: Permission denied"
+        assert list(target.parent.iterdir()) == []
+    monkeypatch.undo()
+
+    # check= sees the complete temporary file next to the target; if it raises, the old file stays
+    target.write_text("old")
+    seen = []
+
+    def refuse(tmp):
+        seen.append((tmp.parent, tmp.read_text()))
+        raise LoopsimError("invalid")
+
+    with pytest.raises(LoopsimError, match="invalid"):
+        atomic_write_text(target, "new", check=refuse)
+    assert seen == [(target.parent, "new")] and target.read_text() == "old"
+    assert [p.name for p in target.parent.iterdir()] == ["t.csv"]
+    atomic_write_text(target, "new", check=lambda tmp: None)
+    assert target.read_text() == "new"

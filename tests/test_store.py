@@ -139,3 +139,16 @@ def test_ctrl_c_gives_one_line_exit_2_and_resumes(tmp_path, executor):
     fresh = sweep(base, grid={"economics.gross_margin_rate": [0.3, 0.4, 0.5],
                               "market.marketing_budget_per_day": [10, 20]}, n=4, seed=7)
     pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), fresh)
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    """Atomic writes go through a private temporary file; the result follows the umask like
+    any file the user writes (not 0600), so results can be shared."""
+    from loopsim.store import atomic_write_json
+
+    old = os.umask(0o022)
+    try:
+        atomic_write_json(tmp_path / "summary.json", {"a": 1})
+    finally:
+        os.umask(old)
+    assert (tmp_path / "summary.json").stat().st_mode & 0o777 == 0o644

@@ -205,3 +205,114 @@ def test_to_btyd_transactions():
     assert out["monetary_value"].tolist() == [10.0, 12.5, 3.0]
     with pytest.raises(ValueError, match="'amount'"):
         to_btyd_transactions(sim.drop(columns="amount"))
+
+
+# --------------------------------------------------------------------------- bad input (audit)
+
+
+def _log(tmp_path, body: str, name: str = "log.csv"):
+    p = tmp_path / name
+    p.write_text("customer_id,date,amount\n" + body)
+    return p
+
+
+@pytest.mark.parametrize("unit_days", [float("nan"), float("inf"), 0.0, -7.0, "week"])
+def test_unit_days_must_be_a_finite_number_above_zero(log_csv, unit_days):
+    from loopsim.errors import LoopsimError
+
+    tx = read_transactions(log_csv)
+    for call in (lambda: calibrate(tx, unit_days=unit_days),
+                 lambda: rfm_summary(tx, unit_days=unit_days)):
+        with pytest.raises(LoopsimError) as exc:
+            call()
+        msg = str(exc.value)
+        assert "unit_days" in msg and "--unit-days" in msg and "> 0" in msg and "\n" not in msg
+
+
+@pytest.mark.parametrize(("rows", "fmt", "needles"), [
+    ("1,2020-01-01,3\n1,notadate,4\n", None, ["row 2", "'notadate'", "'2020-01-01'", "%Y-%m-%d"]),
+    ("1,notadate,3\n1,2020-01-01,4\n", None, ["row 1", "'notadate'"]),
+    ("1,2020-01-01,3\n2,2020-01-02,3\n1,01/31/2020,4\n", None, ["row 3", "'01/31/2020'"]),
+    ("1,2020-01-01,3\n1,2020-02-30,4\n", "%Y-%m-%d", ["row 2", "'2020-02-30'", "'%Y-%m-%d'"]),
+])
+def test_unparsable_time_names_file_column_row_value_and_formats(tmp_path, rows, fmt, needles):
+    p = _log(tmp_path, rows, "bad_dates.csv")
+    with pytest.raises(ValueError) as exc:
+        read_transactions(p, time_format=fmt)
+    msg = str(exc.value)
+    assert "\n" not in msg and not msg.rstrip().endswith(":"), msg
+    assert "You might want to try" not in msg
+    for n in ("bad_dates.csv", "'date'", "parsed", "--time-format", *needles):
+        assert n in msg, (n, msg)
+    if fmt is None:
+        assert "2020-01-31" in msg and "numbers (days)" in msg   # the accepted formats
+
+
+@pytest.mark.parametrize(("value", "needles"), [
+    ("-19.29", ["'-19.29'", "negative"]),
+    ("1e400", ["'inf'", "not a finite number"]),
+    ("-inf", ["'-inf'", "not a finite number"]),
+    ("abc", ["'abc'", "not a number"]),
+    ("", ["missing"]),
+])
+def test_bad_amounts_are_refused_naming_file_column_row_and_value(tmp_path, value, needles):
+    p = _log(tmp_path, f"1,2020-01-01,3\n1,2020-01-05,{value}\n2,2020-01-02,4\n")
+    with pytest.raises(ValueError) as exc:
+        read_transactions(p)
+    msg = str(exc.value)
+    assert "\n" not in msg
+    for n in ("log.csv", "'amount'", "row 2", ">= 0", *needles):
+        assert n in msg, (n, msg)
+
+
+def test_zero_amounts_are_accepted(tmp_path):
+    df = read_transactions(_log(tmp_path, "1,2020-01-01,0\n1,2020-01-05,0.0\n"))
+    assert df["amount"].tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("col", ["customer_id", "date"])
+def test_missing_customer_or_time_names_column_and_row(tmp_path, col):
+    rows = {"customer_id": "1,2020-01-01,3\n,2020-01-02,4\n",
+            "date": "1,2020-01-01,3\n1,,4\n"}[col]
+    with pytest.raises(ValueError) as exc:
+        read_transactions(_log(tmp_path, rows))
+    assert f"'{col}', row 2: missing value" in str(exc.value)
+
+
+def _same_day_log(n: int) -> pd.DataFrame:
+    """``n`` customers who all bought on one day (as read_transactions gives it: merged)."""
+    return pd.DataFrame({"customer_id": np.arange(n), "time": pd.Timestamp("2020-01-01"),
+                         "amount": 5.0})
+
+
+@pytest.mark.parametrize("model", ["bgnbd", "paretonbd"])
+def test_calibrate_refuses_logs_that_cannot_identify_the_model(model):
+    from loopsim.calibrate import MIN_CUSTOMERS
+
+    one_row = pd.DataFrame({"customer_id": [1], "time": [pd.Timestamp("2020-01-01")],
+                            "amount": [3.0]})
+    with pytest.raises(ValueError, match=r"too few customers.*1 customer in .*at least 20"):
+        calibrate(one_row, model=model)
+    with pytest.raises(ValueError, match=f"{MIN_CUSTOMERS - 1} customers in"):
+        calibrate(_same_day_log(MIN_CUSTOMERS - 1), model=model)
+    # enough customers, but all purchases on one day: nobody ever bought again
+    with pytest.raises(ValueError, match=r"no customer made a repeat purchase .*0 with a repeat"):
+        calibrate(_same_day_log(MIN_CUSTOMERS), model=model)
+    # everyone buys every week, all alive: no heterogeneity, no dropout to estimate
+    clones = pd.DataFrame([(c, float(d), 10.0) for c in range(30) for d in range(0, 71, 7)],
+                          columns=["customer_id", "time", "amount"])
+    with pytest.raises(ValueError, match=r"fit is not identified by this log \(30 customers.*"
+                                         r"standard errors of .* not finite"):
+        calibrate(clones, model=model)
+
+
+def test_calibrate_refuses_a_spend_fit_at_the_edge_of_the_parameter_space():
+    tx = read_transactions(cdnow_sample_path())
+    tx = tx[tx["customer_id"] <= 300].assign(amount=10.0)   # every purchase worth the same
+    with pytest.raises(ValueError) as exc:
+        calibrate(tx)
+    msg = str(exc.value)
+    assert "Gamma-Gamma spend fit is not identified" in msg and "edge of the parameter space" in msg
+    assert "--amount-col ''" in msg and "\n" not in msg
+    cal = calibrate(tx, spend=False)   # the purchase model alone is fine
+    assert cal.spend is None and np.all(np.isfinite(cal.summary_table()["se"]))

@@ -49,7 +49,7 @@ from .errors import ScenarioError
 SCHEMA_VERSION = 1
 #: Upper bounds no realistic study needs; larger values would exhaust memory (docs/engine.md: one
 #: million customers take about 1.4 GB and 3 minutes per run).
-MAX_HORIZON_DAYS = 36_500            # 100 years
+MAX_HORIZON_DAYS = 365_000           # 1,000 years (theory checks with long-lived cohorts)
 MAX_INITIAL_CUSTOMERS = 10_000_000   # about 14 GB of memory
 MAX_ARRIVALS_PER_DAY = 1_000_000     # newly aware prospects a day, from marketing or organic
 MAX_PER_PROMOTER_PER_DAY = 1_000     # word of mouth or referrals a day, per promoter
@@ -104,7 +104,7 @@ class Time(_Model):
     """Horizon and money-of-time settings."""
 
     horizon_days: float = Field(365.0, gt=0, le=MAX_HORIZON_DAYS, description="Simulated period "
-                                "(days; at most 36,500 = 100 years).")
+                                "(days; at most 365,000 = 1,000 years).")
     discount_rate_annual: float = Field(0.10, ge=0, le=1,
                                         description="Annual discount rate for discounted metrics.")
     record_transactions: bool = Field(True, description="Keep the transaction table.")

@@ -139,7 +139,7 @@ def test_infinite_normal_bounds_mean_no_clipping(tmp_path):
 
 
 @pytest.mark.parametrize(("path", "value", "words"), [
-    ("time.horizon_days", 1e15, "less than or equal to 36500"),
+    ("time.horizon_days", 1e15, "less than or equal to 365000"),
     ("market.initial_customers", 1_000_000_000, "less than or equal to 10000000"),
     ("market.initial_customers", 99999999999999999999999, "less than or equal to 10000000"),
     ("market.organic_arrivals_per_day", 1e20, "less than or equal to 1000000"),
@@ -150,10 +150,10 @@ def test_absurd_sizes_are_refused(tmp_path, path, value, words):
     msg = _error(_small(tmp_path), {path: value})
     assert path.rsplit(".", 1)[0] in msg and words in msg
     # the bounds themselves are valid (and documented)
-    sc = loopsim.load_scenario(_small(tmp_path), {"time.horizon_days": 36_500,
+    sc = loopsim.load_scenario(_small(tmp_path), {"time.horizon_days": 365_000,
                                                   "market.initial_customers": 10_000_000})
-    assert sc.time.horizon_days == 36_500
-    assert "36,500" in type(sc.time).model_fields["horizon_days"].description
+    assert sc.time.horizon_days == 365_000
+    assert "365,000" in type(sc.time).model_fields["horizon_days"].description
 
 
 def test_set_into_a_segment_the_file_leaves_out(tmp_path):

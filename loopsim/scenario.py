@@ -751,6 +751,11 @@ def _load(path: Path, shown: str, _stack: tuple[Path, ...] = ()) -> tuple[dict, 
         chain = " -> ".join(p.name for p in (*_stack, path))
         raise ScenarioError(f"extends cycle: {chain}", source=str(_stack[-1]), field="extends")
     data = _read_toml(path, shown)
+    if not data:
+        # every field has a default, so an empty file would silently run the default model;
+        # an empty file is far more often a mistake (a failed copy, the wrong path)
+        raise ScenarioError("the file is empty; a scenario names at least its `name`, e.g. "
+                            "name = \"my design\" (see scenarios/baseline.toml)", source=shown)
     parent = data.pop("extends", None)
     own: Origins = {k: (shown,) for k in _leaves(data)}
     if parent is None:

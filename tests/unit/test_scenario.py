@@ -267,3 +267,11 @@ def test_cli_prints_one_line_and_exits_2(tmp_path, capsys, sets):
         main(args)
     err = capsys.readouterr().err
     assert info.value.code == 2 and err.count("\n") == 1 and err.startswith("loopsim: error: "), err
+
+
+@pytest.mark.parametrize("text", ["", "\n# only a comment\n"])
+def test_an_empty_file_is_refused_not_run_with_defaults(tmp_path, text):
+    msg = _error(_small(tmp_path, text, "empty.toml"))
+    assert "empty.toml: the file is empty" in msg
+    # a name alone is a valid scenario: every other field has a documented default
+    assert loopsim.load_scenario(_small(tmp_path, 'name = "x"\n', "named.toml")).name == "x"

@@ -124,7 +124,7 @@ def test_every_bundled_scenario_checks(capsys):
 
 
 def test_mean_and_half_width_shown_to_the_precision_of_the_interval():
-    from loopsim.cli import _ci
+    from loopsim.cli.common import fmt_ci as _ci
 
     assert _ci(12290.4, 12290.4 - 522.87, 12290.4 + 522.87) == "12,290 ± 523"
     assert _ci(0.835, 0.8338, 0.8362) == "0.8350 ± 0.0012"

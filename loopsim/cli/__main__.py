@@ -1,0 +1,5 @@
+"""``python -m loopsim.cli``."""
+
+from . import main
+
+main()

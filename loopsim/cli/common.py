@@ -1,0 +1,150 @@
+"""Shared pieces of the ``loopsim`` command: the click group, options, loading, formatting.
+
+Every command prints a readable table; commands that write results write ``DIR/summary.json``
+and tidy tables. Bad input gives one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from ..errors import LoopsimError
+
+# Piped or logged output (not a terminal) gets a width that fits the comparison tables instead of
+# rich's 80-column default; COLUMNS still wins.
+console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 140)
+
+
+def _version_string() -> str:
+    from .. import __version__
+
+    return f"loopsim {__version__}"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              help="Show the version and exit.",
+              callback=lambda ctx, _p, v: (click.echo(_version_string()), ctx.exit()) if v else None)
+def app():
+    """Simulate the customer loyalty loop: funnel, purchases, rewards, service, personalisation,
+    advocacy and churn, with real costs."""
+
+
+scenario_arg = click.argument("scenario", type=click.Path(path_type=Path))
+class _PositiveFinite(click.ParamType):
+    """A finite number > 0 (click's FloatRange lets NaN and inf through)."""
+
+    name = "float"
+
+    def convert(self, value, param, ctx):
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not (math.isfinite(v) and v > 0):
+            self.fail(f"{value!r} is not a finite number > 0", param, ctx)
+        return v
+
+
+POSITIVE = _PositiveFinite()
+seed_opt = click.option("--seed", "-s", type=click.IntRange(0, 2**63 - 1), default=1, show_default=True,
+                        help="Root random seed (0 to 2**63-1).")
+set_opt = click.option("--set", "set_", multiple=True, metavar="PATH=VALUE",
+                       help="Override a field by dotted path (repeatable).")
+
+
+# ---------------------------------------------------------------------------- helpers
+def load(path: Path, sets: list[str] | None = None):
+    """Load a scenario with ``--set`` overrides (errors are one-line ScenarioErrors)."""
+    from ..scenario import load_scenario, parse_override
+
+    overrides = dict(parse_override(s) for s in (sets or []))
+    return load_scenario(path, overrides)
+
+
+def fmt(v: float) -> str:
+    """Format a metric value for a table."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "n/a"
+    if float(v).is_integer() and abs(v) < 1e15:
+        return f"{int(v):,}"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    if abs(v) >= 1:
+        return f"{v:,.2f}"
+    return f"{v:.4f}"
+
+
+def fmt_ci(mean: float, lo: float, hi: float) -> str:
+    """``mean ± half-width`` of a 95% interval, to the precision the half-width supports."""
+    if any(isinstance(v, float) and math.isnan(v) for v in (lo, hi)):
+        return fmt(mean)
+    half = (hi - lo) / 2
+    if not half > 0 or math.isnan(mean):
+        return f"{fmt(mean)} ± 0"
+    # two significant digits of the half-width, and the mean to the same decimals: the digits
+    # shown are the ones the interval supports
+    d = min(8, max(0, 1 - math.floor(math.log10(half))))
+    return f"{mean:,.{d}f} ± {half:,.{d}f}"
+
+
+def write_table(df, path: Path) -> None:
+    """Write a DataFrame atomically as Parquet or CSV (by suffix)."""
+    from ..store import atomic_write_table
+
+    atomic_write_table(path, df)
+
+
+def write_summary_json(path: Path, payload: dict) -> None:
+    """Write ``summary.json`` atomically (NaN as null)."""
+    from ..store import atomic_write_json
+
+    atomic_write_json(path, payload)
+
+
+def _check_out(out: Path | None) -> None:
+    if out is not None and out.exists() and not out.is_dir():
+        raise LoopsimError(f"{out}: --out must be a directory (it is a file)")
+
+
+# ---------------------------------------------------------------------------- run
+precision_opts = [
+    click.option("--precision", type=POSITIVE, default=None,
+                 help="Add replications until the 95% CI half-width of --metric is within this share "
+                      "of its mean (e.g. 0.01), starting from --reps (default 10)."),
+    click.option("--max-reps", type=click.IntRange(min=2), default=1000, show_default=True,
+                 help="Cap on replications with --precision."),
+    click.option("--metric", default="profit", show_default=True, help="Metric for --precision."),
+]
+dask_opt = click.option("--dask", default=None, metavar="ADDRESS|local",
+                        help="Run on Dask distributed: a scheduler address, or 'local' for a LocalCluster "
+                             "with --workers processes.")
+
+
+def _options(opts):
+    def deco(f):
+        for o in reversed(opts):
+            f = o(f)
+        return f
+    return deco
+
+
+def _check_metric(metric: str) -> None:
+    from ..metrics import CORE_METRICS
+
+    if metric not in CORE_METRICS:
+        raise LoopsimError(f"--metric: {metric!r} is not a summary metric; use one of {', '.join(CORE_METRICS)}")
+
+
+def _check_reps_cap(reps: int | None, max_reps: int, precision: float | None) -> None:
+    if precision is not None and reps is not None and reps > max_reps:
+        raise LoopsimError(f"--reps {reps} is more than --max-reps {max_reps}; with --precision, --reps is "
+                           "where the replications start and --max-reps their cap")
+
+

@@ -1,0 +1,179 @@
+"""Many runs: ``compare`` and ``sweep``."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from ..errors import LoopsimError
+from .common import (
+    POSITIVE,
+    _check_metric,
+    _check_out,
+    _check_reps_cap,
+    _options,
+    app,
+    console,
+    dask_opt,
+    fmt,
+    fmt_ci,
+    load,
+    precision_opts,
+    scenario_arg,
+    seed_opt,
+    set_opt,
+    write_table,
+)
+
+
+# ---------------------------------------------------------------------------- compare
+def _design_names(paths: list[Path]) -> list[str]:
+    names: list[str] = []
+    for p in paths:
+        base = p.stem
+        name, k = base, 2
+        while name in names:
+            name, k = f"{base}_{k}", k + 1
+        names.append(name)
+    return names
+
+
+_COMPARE_METRICS = ("profit", "profit_discounted", "retention_rate", "revenue", "reward_cost",
+                    "clv_mean", "repeat_purchase_rate", "nps")
+
+
+@app.command("compare")
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="SCENARIO...")
+@click.option("--reps", "-n", type=click.IntRange(min=2), default=30, show_default=True,
+              help="Replications per design (the start, with --precision).")
+@seed_opt
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes.")
+@click.option("--precision", type=POSITIVE, default=None,
+              help="Add replications until the 95% CI half-width of the paired difference in "
+                   "--metric is within this share of the reference's mean (e.g. 0.01).")
+@_options(precision_opts[1:])
+@click.option("--independent", is_flag=True,
+              help="Independent random streams per design instead of common random numbers.")
+@dask_opt
+@set_opt
+@click.option("--out", "-o", type=click.Path(path_type=Path), default=None,
+              help="Result store directory (resumable): runs.parquet, comparison.parquet, summary.json.")
+def compare_cmd(scenarios: tuple[Path, ...], reps: int, seed: int, workers: int, precision: float | None,
+                max_reps: int, metric: str, independent: bool, dask: str | None, set_: tuple[str, ...],
+                out: Path | None):
+    """Compare designs (the first is the reference): paired differences with 95% CIs and P(better).
+
+    P(better) is the share of paired replications in which a design beats the reference
+    (ties count half). Every design sees the same customers and draws (common random numbers)
+    unless --independent.
+    """
+    from ..experiment import compare as run_compare
+
+    if len(scenarios) < 2:
+        raise LoopsimError("compare needs at least two scenario files (the first is the reference)")
+    _check_out(out)
+    _check_metric(metric)
+    _check_reps_cap(reps, max_reps, precision)
+    designs = {n: load(p, set_) for n, p in zip(_design_names(list(scenarios)), scenarios, strict=True)}
+    cmp = run_compare(designs, n=reps, seed=seed, crn=not independent, workers=workers,
+                      precision=precision, metric=metric, max_reps=max_reps, dask=dask, out=out)
+    tab = cmp.table()
+    ref = cmp.reference
+    mode = "independent streams" if independent else "common random numbers"
+    title = f"{cmp.n} replications per design, seed {seed}, {mode}; reference: {ref}; 95% CI"
+    if precision is not None:
+        title += f"; precision {precision:g} on {metric} " + ("reached" if cmp.converged else "NOT reached (cap)")
+    t = Table(title=title)
+    for c in ("metric", "design", "mean ± 95% CI", f"vs {ref} ± 95% CI", "P(better)"):
+        t.add_column(c, justify="left" if c in ("metric", "design") else "right")
+    for m in _COMPARE_METRICS:
+        sub = tab[tab["metric"] == m]
+        for i, (_, r) in enumerate(sub.iterrows()):
+            diff = "" if r["design"] == ref else fmt_ci(r["diff"], r["diff_ci_low"], r["diff_ci_high"])
+            pb = "" if math.isnan(r["p_better"]) else f"{r['p_better']:.0%}"
+            t.add_row(m if i == 0 else "", str(r["design"]), fmt_ci(r["mean"], r["ci_low"], r["ci_high"]), diff, pb)
+        t.add_section()
+    console.print(t)
+    if out is not None:
+        console.print(f"wrote {out}/summary.json, runs.parquet and comparison.parquet")
+
+
+# ---------------------------------------------------------------------------- sweep
+@app.command("sweep")
+@scenario_arg
+@click.option("--grid", "grid", multiple=True, metavar="PATH=V1,V2,...",
+              help="Full-factorial values of a parameter (repeatable).")
+@click.option("--lhs", "lhs", multiple=True, metavar="PATH=LOW:HIGH",
+              help="Range of a parameter for a Latin-hypercube design (repeatable; with --points).")
+@click.option("--points", "-k", type=click.IntRange(min=1), default=None,
+              help="Design points for --lhs (base samples, a power of 2, with --sobol).")
+@click.option("--random", "random_", is_flag=True, help="Uniform random points over the --lhs ranges.")
+@click.option("--sobol", "sobol_metric", default=None, metavar="METRIC",
+              help="Sobol sensitivity indices of METRIC over the --lhs ranges.")
+@click.option("--reps", "-n", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Replications per point.")
+@seed_opt
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes (also the workers of --dask local).")
+@dask_opt
+@set_opt
+@click.option("--out", "-o", type=click.Path(path_type=Path), default=None,
+              help="Result store directory (resumable): runs.parquet, summary.json.")
+def sweep_cmd(scenario: Path, grid: tuple[str, ...], lhs: tuple[str, ...], points: int | None,
+              random_: bool, sobol_metric: str | None, reps: int, seed: int, workers: int,
+              dask: str | None, set_: tuple[str, ...], out: Path | None):
+    """Run a scenario over a parameter grid or design; one row per (point, replication)."""
+    from ..experiment import parse_grid, parse_ranges, sobol, sweep, sweep_summary
+
+    _check_out(out)
+    if bool(grid) == bool(lhs):
+        raise LoopsimError("sweep needs either --grid PATH=V1,V2,... or --lhs PATH=LOW:HIGH (not both)")
+    if lhs and points is None:
+        raise LoopsimError("--lhs needs --points K")
+    if grid and (points is not None or random_ or sobol_metric is not None):
+        used = [o for o, v in (("--points", points is not None), ("--random", random_),
+                               ("--sobol", sobol_metric is not None)) if v]
+        raise LoopsimError(f"{', '.join(used)}: only with --lhs ranges; a --grid sweep runs every combination")
+    if random_ and sobol_metric is not None:
+        raise LoopsimError("--random and --sobol: choose one (Sobol indices use their own sample)")
+    if sobol_metric is not None and (points < 2 or points & (points - 1)):
+        raise LoopsimError(f"--points: Sobol indices need a power of 2 from 2 up (got {points})")
+    sc = load(scenario, set_)
+    if sobol_metric is not None:
+        if not lhs:
+            raise LoopsimError("--sobol needs parameter ranges given with --lhs PATH=LOW:HIGH")
+        res = sobol(sc, parse_ranges(lhs), metric=sobol_metric, n=points, reps=reps, seed=seed,
+                    workers=workers, dask=dask, out=out)
+        t = Table(title=f"Sobol indices of {sobol_metric} ({len(res.runs)} runs, seed {seed})")
+        for c in ("parameter", "first order", "total order"):
+            t.add_column(c, justify="left" if c == "parameter" else "right")
+        for _, r in res.indices.iterrows():
+            t.add_row(str(r["parameter"]), f"{r['first_order']:.3f}", f"{r['total_order']:.3f}")
+        console.print(t)
+        if out is not None:
+            write_table(res.indices, out / "sobol.parquet")
+            console.print(f"wrote {out}/runs.parquet, summary.json and sobol.parquet")
+        return
+    if grid:
+        df = sweep(sc, grid=parse_grid(grid), n=reps, seed=seed, workers=workers, dask=dask, out=out)
+    else:
+        df = sweep(sc, design="random" if random_ else "lhs", ranges=parse_ranges(lhs), points=points,
+                   n=reps, seed=seed, workers=workers, dask=dask, out=out)
+    summ = sweep_summary(df)
+    params = [c for c in summ.columns if c not in ("n",) and not c.startswith(("profit_", "retention_rate_"))]
+    t = Table(title=f"{sc.name}: {len(summ)} points x {reps} replications (seed {seed}; 95% CI)")
+    for c in ("point", *params, "profit ± 95% CI", "retention ± 95% CI"):
+        t.add_column(c, justify="right")
+    for p, r in summ.iterrows():
+        t.add_row(str(p), *(fmt(float(r[c])) if isinstance(r[c], int | float) else str(r[c]) for c in params),
+                  fmt_ci(r["profit_mean"], r["profit_ci_low"], r["profit_ci_high"]),
+                  fmt_ci(r["retention_rate_mean"], r["retention_rate_ci_low"], r["retention_rate_ci_high"]))
+    console.print(t)
+    if out is not None:
+        console.print(f"wrote {out}/runs.parquet and summary.json")
+
+

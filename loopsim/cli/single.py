@@ -1,0 +1,213 @@
+"""One scenario: ``run``, ``check``, ``trace``, ``policies``."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from ..errors import LoopsimError
+from .common import (
+    _check_metric,
+    _check_out,
+    _check_reps_cap,
+    _options,
+    app,
+    console,
+    dask_opt,
+    fmt,
+    load,
+    precision_opts,
+    scenario_arg,
+    seed_opt,
+    set_opt,
+    write_summary_json,
+    write_table,
+)
+
+
+@app.command()
+@scenario_arg
+@click.option("--reps", "-n", type=click.IntRange(min=1), default=None,
+              help="Replications (mean and 95% CI per metric)  [default: 1, or 10 to start --precision]")
+@seed_opt
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes.")
+@_options(precision_opts)
+@dask_opt
+@set_opt
+@click.option("--out", "-o", type=click.Path(path_type=Path), default=None,
+              help="Write summary.json and tables to this directory (with several replications a "
+                   "resumable result store).")
+@click.option("--format", "fmt_", type=click.Choice(["parquet", "csv"]), default="parquet",
+              show_default=True, help="Table format.")
+def run(scenario: Path, reps: int | None, seed: int, workers: int, precision: float | None, max_reps: int,
+        metric: str, dask: str | None, set_: tuple[str, ...], out: Path | None, fmt_: str):
+    """Simulate a scenario and print its summary metrics (with --reps or --precision: their
+    mean and 95% CI over replications)."""
+    _check_out(out)
+    _check_metric(metric)
+    _check_reps_cap(reps, max_reps, precision)
+    sc = load(scenario, set_)
+    ext = ".csv" if fmt_ == "csv" else ".parquet"
+    from ..engine import simulate
+
+    if precision is None and (reps is None or reps == 1) and dask is None:
+        with console.status(f"simulating {sc.name} ...", spinner="dots") if sys.stderr.isatty() else _null():
+            res = simulate(sc, seed=seed)
+        t = Table(title=f"{sc.name}  (seed {seed}, {res.elapsed_seconds:.1f} s)")
+        t.add_column("metric")
+        t.add_column("value", justify="right")
+        for k, v in res.summary.items():
+            t.add_row(k, fmt(v))
+        console.print(t)
+        if out is not None:
+            for name in ("customers", "transactions", "timeline", "contacts"):
+                write_table(getattr(res, name), out / f"{name}{ext}")
+            write_summary_json(out / "summary.json", {
+                "kind": "run", "scenario": sc.name, "scenario_hash": sc.hash, "seed": seed,
+                "replications": 1, "metrics": res.summary})
+            console.print(f"wrote {out}/summary.json and tables ({fmt_})")
+        return
+    from ..experiment import replicate
+
+    exp = replicate(sc, n=reps, seed=seed, workers=workers, out=out, precision=precision, metric=metric,
+                    max_reps=max_reps, dask=dask)
+    summ = exp.summary()
+    title = f"{sc.name}  ({exp.n} replications, seed {seed}, 95% CI)"
+    if precision is not None:
+        title += f"; precision {precision:g} on {metric} " + ("reached" if exp.converged else "NOT reached (cap)")
+    t = Table(title=title)
+    for c in ("metric", "mean", "ci_low", "ci_high", "sd"):
+        t.add_column(c, justify="left" if c == "metric" else "right")
+    for m, row in summ.iterrows():
+        t.add_row(str(m), fmt(row["mean"]), fmt(row["ci_low"]), fmt(row["ci_high"]), fmt(row["sd"]))
+    console.print(t)
+    if out is not None:
+        # the result store has written runs.parquet and summary.json; CSV copies on request
+        if fmt_ == "csv":
+            write_table(exp.runs, out / "runs.csv")
+        write_table(summ.reset_index(), out / f"summary{ext}")
+        console.print(f"wrote {out}/summary.json, runs{ext} and summary{ext} (result store: {out}/runs/)")
+
+
+class _null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return False
+
+
+# ---------------------------------------------------------------------------- check
+@app.command()
+@scenario_arg
+@set_opt
+def check(scenario: Path, set_: tuple[str, ...]):
+    """Validate a scenario file and describe it (errors name the file and field)."""
+    sc = load(scenario, set_)
+    segs = ", ".join(f"{s.name} ({s.share:.0%})" for s in sc.population.segments)
+    pols = ", ".join(p.type for p in sc.policies) or "none"
+    console.print(f"OK {scenario}: {sc.name!r}, hash {sc.hash}")
+    console.print(f"  horizon {sc.time.horizon_days:g} days; segments: {segs}; policies: {pols}")
+
+
+# ---------------------------------------------------------------------------- trace
+@app.command()
+@scenario_arg
+@click.option("--customer", "-c", type=int, default=None,
+              help="Customer id (default: an early customer with a full story).")
+@seed_opt
+@set_opt
+def trace(scenario: Path, customer: int | None, seed: int, set_: tuple[str, ...]):
+    """Print one customer's journey, line by line, in plain words."""
+    from ..engine import simulate
+    from ..records import Tracer
+
+    sc = load(scenario, set_)
+    tracer = Tracer(ids={customer}) if customer is not None else Tracer(limit=sys.maxsize)
+    res = simulate(sc, seed=seed, tracer=tracer)
+    if customer is None:
+        # prefer someone who came through the funnel and bought repeatedly: the whole loop
+        counts: dict[int, int] = {}
+        funnel: set[int] = set()
+        for e in tracer.events:
+            counts[e.customer_id] = counts.get(e.customer_id, 0) + (e.event == "purchase")
+            if e.event == "awareness":
+                funnel.add(e.customer_id)
+        rich = ([cid for cid, n in counts.items() if n >= 3 and cid in funnel]
+                or [cid for cid, n in counts.items() if n >= 2] or [cid for cid, n in counts.items() if n])
+        if not rich:
+            raise LoopsimError(f"{scenario}: no customer made a purchase; nothing to trace")
+        customer = rich[0]
+    events = res.trace(customer)
+    if not events:
+        raise LoopsimError(f"--customer {customer}: this customer never appeared "
+                           f"(ids 0..{max(0, res.summary['prospects'] + sc.market.initial_customers - 1):.0f} did)")
+    cur = sc.market.currency
+    console.print(f"Journey of customer {customer} in {sc.name!r} (seed {seed}); money in {cur}")
+    row = res.customers[res.customers["customer_id"] == customer]
+    for e in events:
+        console.print(f"  day {e.time:7.2f}  {e.event:<13} {e.detail}")
+    if len(row):
+        r = row.iloc[0]
+        status = "still a customer" if math.isnan(r["churned_at"]) else f"churned on day {r['churned_at']:.1f}"
+        console.print(f"  -> {int(r['purchases'])} purchases, revenue {r['revenue']:.2f}, "
+                      f"CLV {r['clv']:.2f}, satisfaction {r['satisfaction']:.1f}, {status} "
+                      f"at the horizon (day {sc.time.horizon_days:g})")
+    else:
+        console.print("  -> never became a customer")
+
+
+# ---------------------------------------------------------------------------- policies
+def _param_rows(model_cls, prefix: str = ""):
+    """(dotted name, default, description) for every field; nested tables are flattened."""
+    from pydantic import BaseModel
+
+    for fname, f in model_cls.model_fields.items():
+        if fname == "type" and not prefix:
+            continue
+        name = prefix + (f.alias or fname)
+        default = None if f.is_required() else f.get_default(call_default_factory=True)
+        if isinstance(default, BaseModel):
+            yield name, "(table)", f.description or ""
+            yield from _param_rows(type(default), name + ".")
+            continue
+        if f.is_required():
+            shown = "required"
+        elif isinstance(default, list | tuple) and default and isinstance(default[0], BaseModel):
+            shown = json.dumps([d.model_dump(mode="json", by_alias=True, exclude_defaults=True) for d in default])
+        else:
+            shown = repr(default)
+        yield name, shown, f.description or ""
+
+
+@app.command()
+@click.argument("name", required=False)
+def policies(name: str | None):
+    """List every policy type (or one, NAME) with its parameters and defaults.
+
+    Nested tables (a reward policy's ``behaviour`` switches) are shown with dotted names, as they
+    are set with --set, e.g. ``--set rewards.points.behaviour.goal_gradient=false``."""
+    from ..scenario import policy_types
+
+    types = policy_types()
+    if name is not None and name not in types:
+        raise LoopsimError(f"unknown policy type {name!r}; known types: {', '.join(types)}")
+    for tname, cls in types.items():
+        if name is not None and tname != name:
+            continue
+        doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+        t = Table(title=f"{tname}  [{getattr(cls, 'kind', '')}]  {doc}", title_justify="left")
+        t.add_column("parameter")
+        t.add_column("default", justify="right")
+        t.add_column("description")
+        for row in _param_rows(cls.Params):
+            t.add_row(*row)
+        console.print(t)
+
+

@@ -16,7 +16,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from ...scenario import register_policy
+from ...registry import register_policy
 from ._common import Programme, ProgrammeParams
 
 

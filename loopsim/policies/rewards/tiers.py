@@ -23,7 +23,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ...scenario import register_policy
+from ...registry import register_policy
 from ._common import Programme, ProgrammeParams
 
 

@@ -159,17 +159,38 @@ def render_metrics() -> str:
 
 
 def update_metrics_doc(path: Path) -> None:
-    """Rewrite the generated part of ``path`` (docs/metrics.md) with :func:`render_metrics`."""
-    text = path.read_text(encoding="utf-8")
+    """Rewrite the generated part of ``path`` (docs/metrics.md) with :func:`render_metrics`.
+
+    Raises ValueError (one line naming the file) when the file is missing or lacks the markers;
+    the file is then left as it was."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValueError(f"{path}: {exc.strerror or exc}") from None
     head, sep, rest = text.partition(METRICS_BEGIN)
     _old, sep2, tail = rest.partition(METRICS_END)
     if not (sep and sep2):
-        raise SystemExit(f"{path}: the markers of the generated metric tables are missing")
+        raise ValueError(f"{path}: the markers of the generated metric tables are missing "
+                         f"({METRICS_BEGIN} ... {METRICS_END})")
     path.write_text(head + render_metrics() + tail, encoding="utf-8")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    if sys.argv[1:2] == ["metrics"] and len(sys.argv) == 3:
-        update_metrics_doc(Path(sys.argv[2]))
-    else:
+def main(argv: list[str]) -> int:
+    """``python -m loopsim.docgen`` prints the scenario reference; ``... metrics FILE`` rewrites
+    FILE's metric tables. Bad use: one line on stderr, exit code 2."""
+    if not argv:
         print(render())
+        return 0
+    if argv[0] != "metrics" or len(argv) != 2:
+        print("docgen: usage: python -m loopsim.docgen [metrics FILE]", file=sys.stderr)
+        return 2
+    try:
+        update_metrics_doc(Path(argv[1]))
+    except ValueError as exc:
+        print(f"docgen: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main(sys.argv[1:]))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from loopsim import docgen
 from loopsim.metrics import BUILTIN, POLICY_METRICS
 
@@ -34,9 +32,20 @@ def test_update_rewrites_only_the_marked_part(tmp_path):
     assert "old table" not in text and docgen.render_metrics() in text
 
 
-def test_update_refuses_a_page_without_the_markers(tmp_path):
+def test_bad_use_is_one_line_and_exit_2_and_leaves_the_page(tmp_path, capsys):
     page = tmp_path / "metrics.md"
     page.write_text("# no markers\n", encoding="utf-8")
-    with pytest.raises(SystemExit, match="markers of the generated metric tables are missing"):
-        docgen.update_metrics_doc(page)
+    for argv, words in ((["metrics", str(page)], "markers of the generated metric tables are missing"),
+                        (["metrics", str(tmp_path / "none.md")], "none.md: No such file"),
+                        (["metrics"], "usage: python -m loopsim.docgen [metrics FILE]")):
+        assert docgen.main(argv) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and words in err[0], err
     assert page.read_text(encoding="utf-8") == "# no markers\n"
+
+
+def test_main_writes_the_tables(tmp_path):
+    page = tmp_path / "metrics.md"
+    page.write_text(f"{docgen.METRICS_BEGIN}\n{docgen.METRICS_END}\n", encoding="utf-8")
+    assert docgen.main(["metrics", str(page)]) == 0
+    assert docgen.render_metrics() in page.read_text(encoding="utf-8")

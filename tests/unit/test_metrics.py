@@ -131,3 +131,15 @@ def test_custom_policies_without_a_declaration_get_nothing_from_the_builtin_tabl
 
     Points.__module__ = "thirdparty.points"
     assert declared_metrics(Points) == ()
+
+
+def test_every_builtin_policy_declares_its_metrics_exactly_one_way():
+    from loopsim.scenario import policy_types
+
+    builtin = {name: cls for name, cls in policy_types().items() if cls.__module__.startswith("loopsim.")}
+    assert set(POLICY_METRICS) <= set(builtin)
+    for name, cls in builtin.items():
+        own = "metrics" in vars(cls)
+        # a policy that carries its own declaration has no entry left in the table (declared once)
+        assert own != (name in POLICY_METRICS), name
+        assert declared_metrics(cls), name

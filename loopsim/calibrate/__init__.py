@@ -43,12 +43,13 @@ from .cohort import (
     transaction_log,
 )
 from .export import to_btyd_transactions
-from .fit import MIN_CUSTOMERS, calibrate
+from .fit import MIN_CUSTOMERS, MODEL_TITLES, calibrate
 from .log import cdnow_sample_path, merge_same_day, read_transactions
 from .rfm import rfm_summary
 
 __all__ = [
     "MIN_CUSTOMERS",
+    "MODEL_TITLES",
     "Calibration",
     "CohortCalibration",
     "calibrate",

@@ -21,7 +21,8 @@ from .rfm import _check_unit_days, rfm_summary
 #: infinite standard errors). Published BTYD work uses hundreds to thousands of customers.
 MIN_CUSTOMERS = 20
 
-_MODEL_TITLES = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD"}
+#: Display names of the purchase models.
+MODEL_TITLES = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD"}
 
 #: Estimates beyond ``exp(+-_EDGE_LOG)`` are at the edge of the search (the optimiser works on
 #: log-parameters bounded by +-30): the likelihood kept growing towards a degenerate limit.
@@ -115,7 +116,7 @@ def calibrate(df: pd.DataFrame, model: Literal["bgnbd", "paretonbd"] = "bgnbd",
         raise ValueError(f"model must be 'bgnbd' or 'paretonbd', not {model!r}")
     unit_days = _check_unit_days(unit_days)
     rfm = rfm_summary(df, calibration_end=calibration_end, unit_days=unit_days)
-    title = _MODEL_TITLES[model]
+    title = MODEL_TITLES[model]
     counts = _fittable_counts(rfm, title)
     x, t_x, T = rfm["frequency"], rfm["recency"], rfm["T"]
     fitter = btyd.fit_bgnbd if model == "bgnbd" else btyd.fit_paretonbd

@@ -51,7 +51,7 @@ def calibrate(log: str, out: Path, extends: Path | None, model: str, unit_days: 
     with --extends, the base scenario with the calibrated population; without, a cohort like the
     log's (its customers, first purchases spread as in the log, horizon the log's span).
     """
-    from ..calibrate import calibrate_log
+    from ..calibrate import MODEL_TITLES, calibrate_log
 
     done = calibrate_log(log, out, extends=extends, model=model, unit_days=unit_days,
                          calibration_end=calibration_end, customer_col=customer_col,
@@ -59,7 +59,7 @@ def calibrate(log: str, out: Path, extends: Path | None, model: str, unit_days: 
     for note in done.notes:
         console.print(f"[yellow]note:[/yellow] {note}")
     cal = done.calibration
-    for fit, title in ((cal.purchase, {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD"}[model]),
+    for fit, title in ((cal.purchase, MODEL_TITLES[model]),
                        (cal.spend, "Gamma-Gamma spend")):
         if fit is None:
             continue

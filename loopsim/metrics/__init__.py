@@ -18,6 +18,7 @@ from .compute import _safe_div as _safe_div
 from .compute import customer_metrics, money_metrics, nps, retention_curve, service_metrics
 from .declare import Metric
 from .policies import POLICY_METRICS
+from .registry import _BUILTIN_PREFIXES as _BUILTIN_PREFIXES
 from .registry import (
     CORE_METRICS,
     NONNEGATIVE_METRICS,
@@ -26,6 +27,7 @@ from .registry import (
     declared_metrics,
     find_metric,
     is_builtin_metric,
+    is_policy_metric,
     metric_bounds,
     policy_metric_table,
 )
@@ -43,6 +45,7 @@ __all__ = [
     "declared_metrics",
     "find_metric",
     "is_builtin_metric",
+    "is_policy_metric",
     "metric_bounds",
     "money_metrics",
     "nps",

@@ -25,6 +25,12 @@ SIGNED_METRICS: tuple[str, ...] = tuple(m.name for m in BUILTIN if m.bounds[0] =
 #: Core metrics that can never be negative (counts, money flows, waits).
 NONNEGATIVE_METRICS: tuple[str, ...] = tuple(m.name for m in BUILTIN
                                              if m.core and m.bounds == (0.0, math.inf))
+#: Name prefixes of the engine's parts' and the built-in policies' metrics. Kept for code that
+#: still tells metrics apart by prefix (e.g. ``loopsim.explain`` on another branch); new code
+#: asks the declarations (:func:`find_metric`, :func:`is_policy_metric`).
+_BUILTIN_PREFIXES = ("funnel_", "service_", "points_", "punch_card_", "tier_", "tiers_",
+                     "cashback_", "discount_", "membership_", "referral_", "exclusive_access_",
+                     "streak_", "streaks_", "personalisation_")
 
 
 def declared_metrics(policy: type) -> tuple[Metric, ...]:
@@ -55,14 +61,19 @@ def policy_metric_table() -> list[tuple[str, type, Metric]]:
     return [(name, cls, m) for name, cls in policy_types().items() for m in declared_metrics(cls)]
 
 
-def _find(name: str) -> tuple[Metric, bool] | None:
-    """The declaration of summary key ``name`` and whether loopsim itself reports it."""
+def _engine_metric(name: str) -> Metric | None:
+    """The engine's declaration of ``name`` (exact names first, then configured-name patterns)."""
     m = _EXACT.get(name)
     if m is not None:
+        return m
+    return next((p for p in _PATTERNS if p.matches(name)), None)
+
+
+def _find(name: str) -> tuple[Metric, bool] | None:
+    """The declaration of summary key ``name`` and whether loopsim itself reports it."""
+    m = _engine_metric(name)
+    if m is not None:
         return m, True
-    for m in _PATTERNS:
-        if m.matches(name):
-            return m, True
     exact, patterned = None, None
     for _type, cls, m in policy_metric_table():
         if m.name == name and exact is None:
@@ -70,6 +81,12 @@ def _find(name: str) -> tuple[Metric, bool] | None:
         elif patterned is None and m.is_pattern and m.matches(name):
             patterned = (m, _is_builtin_policy(cls))
     return exact or patterned
+
+
+def is_policy_metric(name: str) -> bool:
+    """Whether ``name`` is a policy's metric rather than the engine's: declared by a registered
+    policy (built-in or custom), or declared by nothing (then it can only be a custom policy's)."""
+    return _engine_metric(name) is None
 
 
 def find_metric(name: str) -> Metric | None:

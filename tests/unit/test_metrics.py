@@ -20,6 +20,7 @@ from loopsim.metrics import (
     declared_metrics,
     find_metric,
     is_builtin_metric,
+    is_policy_metric,
     metric_bounds,
 )
 from loopsim.scenario import POLICY_REGISTRY, PolicyParams, register_policy
@@ -104,6 +105,7 @@ def test_a_custom_policy_declares_its_metrics_for_ranges_and_docs(declaring_poli
     assert find_metric("test_widgets_count").better == "lower"
     # a custom policy's metric is declared, but it is not one loopsim itself reports
     assert not is_builtin_metric("test_balance")
+    assert is_policy_metric("test_balance") and is_policy_metric("test_widgets_count")
     doc = docgen.render_metrics()
     assert "| `test_declared_metrics` | `test_balance` | currency | 0..50 | higher |" in doc
 
@@ -143,3 +145,10 @@ def test_every_builtin_policy_declares_its_metrics_exactly_one_way():
         # a policy that carries its own declaration has no entry left in the table (declared once)
         assert own != (name in POLICY_METRICS), name
         assert declared_metrics(cls), name
+
+
+def test_policy_metrics_are_told_from_the_engines_by_their_declarations():
+    assert is_policy_metric("punch_card_redemptions") and is_policy_metric("tier_gold_at_end")
+    assert is_policy_metric("breakage_rate") and is_policy_metric("undeclared_custom_metric")
+    assert not is_policy_metric("profit") and not is_policy_metric("service_phone_contacts")
+    assert not is_policy_metric("funnel_intent") and not is_policy_metric("points_liability")

@@ -37,6 +37,9 @@ class CohortCalibration:
     text : the scenario file's content.
     extends : the base scenario as written in the file (relative to ``out``'s folder), or None.
     notes : what the user should know about the fit (warnings, a left-out spend model), in order.
+    transactions : the log as read (same-day purchases merged), e.g. for figures of the fit.
+    calibration_end : the calibration end as parsed (a Timestamp, or days), None when the log's
+        last transaction ends the calibration period.
     """
 
     calibration: Calibration
@@ -45,6 +48,8 @@ class CohortCalibration:
     text: str
     extends: str | None = None
     notes: list[str] = field(default_factory=list)
+    transactions: pd.DataFrame | None = field(default=None, repr=False)
+    calibration_end: Any = None
 
     def write(self) -> None:
         """Write :attr:`text` to :attr:`out` atomically, after checking (next to ``out``, before
@@ -192,4 +197,5 @@ def calibrate_log(log: str | Path, out: Path, extends: Path | None = None, model
     else:
         extra.update(cohort_fields(cal, tx))
     return CohortCalibration(calibration=cal, log=path, out=out, extends=ext_rel, notes=notes,
-                             text=cal.to_toml(extends=ext_rel, extra=extra))
+                             text=cal.to_toml(extends=ext_rel, extra=extra), transactions=tx,
+                             calibration_end=cal_end)

@@ -72,7 +72,9 @@ def test_calibrate_log_builds_a_cohort_and_writes_only_when_asked(numeric_log, t
     done = calibrate_log(numeric_log, out, time_col="day", calibration_end="272")
     assert not out.exists()   # nothing written before write()
     assert done.extends is None and done.log == numeric_log
-    assert done.calibration.calibration_end == 272.0
+    assert done.calibration.calibration_end == done.calibration_end == 272.0
+    raw = pd.read_csv(numeric_log)
+    assert len(done.transactions) == len(raw.drop_duplicates(["customer_id", "day"]))  # merged by day
     doc = tomllib.loads(done.text)
     assert doc["name"] == "Calibrated on days.csv (bgnbd)"
     span = pd.read_csv(numeric_log)["day"]
@@ -90,7 +92,7 @@ def test_calibrate_log_with_a_base_writes_its_path_relative_to_the_output(numeri
     base.write_text('name = "shop"\n')
     done = calibrate_log(numeric_log, tmp_path / "out" / "cal.toml", extends=base, time_col="day",
                          amount_col="")
-    assert done.extends == "../base/shop.toml"
+    assert done.extends == "../base/shop.toml" and done.calibration_end is None
     doc = tomllib.loads(done.text)
     assert doc["extends"] == "../base/shop.toml" and "market" not in doc and "time" not in doc
     assert done.calibration.spend is None and "spend" not in doc["population"]["segments"][0]

@@ -16,6 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .engine import simulate
 from .errors import LoopsimError, ScenarioError
+from .metrics import Metric
 from .result import RunResult
 from .scenario import Scenario, load_scenario, loads_scenario, policy_types
 
@@ -24,7 +25,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
-__all__ = ["LoopsimError", "RunResult", "Scenario", "ScenarioError", "__version__", "compare", "load_scenario",
+__all__ = ["LoopsimError", "Metric", "RunResult", "Scenario", "ScenarioError", "__version__", "compare", "load_scenario",
            "loads_scenario", "policy_types", "replicate", "simulate", "sobol", "sweep"]
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import math
-import os
 from pathlib import Path
 
 import click
 from rich.table import Table
 
-from ..errors import LoopsimError, ScenarioError
+from ..errors import LoopsimError
 from .common import (
     POSITIVE,
     app,
@@ -21,25 +19,8 @@ from .common import (
     write_table,
 )
 
+
 # ---------------------------------------------------------------------------- calibrate
-_SAMPLES = {"cdnow": "cdnow_sample_path"}
-
-
-def _transaction_log(log: str) -> Path:
-    """A log file path, or a bundled sample by name (``cdnow``)."""
-    path = Path(log)
-    if path.exists():
-        if path.is_dir():
-            raise LoopsimError(f"{log}: is a directory, not a transaction log (CSV or Parquet)")
-        return path
-    if log.lower() in _SAMPLES:
-        from .. import calibrate as cal_mod
-
-        return getattr(cal_mod, _SAMPLES[log.lower()])()
-    raise LoopsimError(f"{log}: file not found (give a CSV/Parquet transaction log, or "
-                       f"{', '.join(_SAMPLES)} for a bundled sample)")
-
-
 @app.command()
 @click.argument("log", metavar="LOG")
 @click.option("--out", "-o", type=click.Path(path_type=Path), required=True,
@@ -70,55 +51,15 @@ def calibrate(log: str, out: Path, extends: Path | None, model: str, unit_days: 
     with --extends, the base scenario with the calibrated population; without, a cohort like the
     log's (its customers, first purchases spread as in the log, horizon the log's span).
     """
-    import warnings
+    from ..calibrate import MODEL_TITLES, calibrate_log
 
-    import pandas as pd
-
-    from .. import calibrate as cal_mod
-    from ..scenario import load_scenario
-    from ..store import atomic_write_text
-
-    path = _transaction_log(log)
-    if out.exists() and out.is_dir():
-        raise LoopsimError(f"{out}: --out must be a scenario file name (it is a directory)")
-    if extends is not None and not extends.is_file():
-        raise LoopsimError(f"{extends}: --extends: base scenario not found")
-    if extends is not None:
-        try:
-            load_scenario(extends)   # a broken base is named as such, before any fitting
-        except ScenarioError as exc:
-            raise LoopsimError(f"--extends {exc}") from None
-    try:
-        tx = cal_mod.read_transactions(path, customer_col=customer_col, time_col=time_col,
-                                       amount_col=amount_col or None, time_format=time_format)
-    except ValueError as exc:
-        raise LoopsimError(str(exc).splitlines()[0] if str(exc).startswith(str(path))
-                           else f"{path}: {str(exc).splitlines()[0]}") from None
-    if len(tx) == 0:
-        raise LoopsimError(f"{path}: no transactions")
-    is_dt = pd.api.types.is_datetime64_any_dtype(tx["time"])
-    if calibration_end is not None:
-        try:
-            cal_end = pd.Timestamp(calibration_end) if is_dt else float(calibration_end)
-        except (ValueError, TypeError):
-            what = "a date like 1997-09-30" if is_dt else "a number of days (the log's times are numbers)"
-            raise LoopsimError(f"--calibration-end: {calibration_end!r} is not {what}") from None
-    else:
-        cal_end = None
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            cal = cal_mod.calibrate(tx, model=model, unit_days=unit_days, calibration_end=cal_end,
-                                    spend=bool(amount_col), source=path.name)
-        except ValueError as exc:
-            raise LoopsimError(f"{path}: {str(exc).splitlines()[0]}") from None
-    for w in caught:
-        console.print(f"[yellow]note:[/yellow] {w.message}")
-    if cal.spend is not None and cal.spend.params["q"] <= 1:
-        console.print("[yellow]note:[/yellow] the spend model is left out (q <= 1); the scenario "
-                      "keeps its base's spend")
-        cal.spend = None
-    for fit, title in ((cal.purchase, {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD"}[model]),
+    done = calibrate_log(log, out, extends=extends, model=model, unit_days=unit_days,
+                         calibration_end=calibration_end, customer_col=customer_col,
+                         time_col=time_col, amount_col=amount_col, time_format=time_format)
+    for note in done.notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
+    cal = done.calibration
+    for fit, title in ((cal.purchase, MODEL_TITLES[model]),
                        (cal.spend, "Gamma-Gamma spend")):
         if fit is None:
             continue
@@ -132,30 +73,8 @@ def calibrate(log: str, out: Path, extends: Path | None, model: str, unit_days: 
         console.print(t)
     unit = "week" if unit_days == 7 else f"{unit_days:g} days"
     console.print(f"rates per {unit}; calibration period ends {cal.calibration_end}")
-
-    extra: dict = {"name": f"Calibrated on {path.name} ({model})"}
-    ext_rel = None
-    if extends is not None:
-        ext_rel = Path(os.path.relpath(extends.resolve(), out.resolve().parent)).as_posix()
-    else:
-        first_days = (cal.rfm["T"].max() - cal.rfm["T"]) * unit_days
-        span = tx["time"].max() - tx["time"].min()
-        span_days = span.total_seconds() / 86400.0 if is_dt else float(span)
-        extra["time"] = {"horizon_days": float(math.ceil(span_days + 1))}
-        extra["market"] = {"initial_customers": int(len(cal.rfm)), "initial_first_purchase": True,
-                           "initial_spread_days": round(float(first_days.max()), 3)}
-    text = cal.to_toml(extends=ext_rel, extra=extra)
-
-    def validate(tmp: Path) -> None:   # the written file, next to --out, before it replaces anything
-        try:
-            load_scenario(tmp)
-        except ScenarioError as exc:
-            where = f"{exc.field}: " if exc.field else ""
-            raise LoopsimError(f"{out}: the calibrated scenario would be invalid: {where}{exc.message}"
-                               ) from None
-
-    atomic_write_text(out, text, check=validate)
-    click.echo(f"wrote {out}" + (f" (extends {ext_rel})" if ext_rel else ""))
+    done.write()
+    click.echo(f"wrote {out}" + (f" (extends {done.extends})" if done.extends else ""))
 
 
 # ---------------------------------------------------------------------------- export-transactions

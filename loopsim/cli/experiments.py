@@ -9,6 +9,7 @@ import click
 from rich.table import Table
 
 from ..errors import LoopsimError
+from ..metrics import COMPARE_METRICS as _COMPARE_METRICS
 from .common import (
     POSITIVE,
     _check_metric,
@@ -41,8 +42,6 @@ def _design_names(paths: list[Path]) -> list[str]:
     return names
 
 
-_COMPARE_METRICS = ("profit", "profit_discounted", "retention_rate", "revenue", "reward_cost",
-                    "clv_mean", "repeat_purchase_rate", "nps")
 
 
 @app.command("compare")

@@ -1,4 +1,4 @@
-"""Metrics: every summary number of a run, computed from its records (never engine internals).
+"""Computing the summary metrics of a run from its records (never engine internals).
 
 Money: ``revenue`` is sales at list price; every price reduction a policy gives is a
 ``reward_cost`` (so a programme's cost is visible in one place), and
@@ -8,7 +8,7 @@ Money: ``revenue`` is sales at list price; every price reduction a policy gives 
              - personalisation_cost - programme_cost - winback_cost - fixed_cost
 
 ``profit_discounted`` discounts every amount at its exact time with the scenario's annual rate.
-See ``docs/metrics.md`` for every metric, its unit and when it is NaN.
+Every metric's unit, range and meaning is declared once in :mod:`loopsim.metrics.builtin`.
 """
 
 from __future__ import annotations
@@ -18,63 +18,12 @@ import math
 import numpy as np
 import pandas as pd
 
-from .records import COST_KINDS, Ledger
-
-#: The contracted summary metrics, in display order (all present in every run).
-CORE_METRICS = (
-    "customers_acquired", "active_at_end", "retention_rate", "churned", "purchases",
-    "repeat_purchase_rate", "revenue", "gross_margin", "reward_cost", "acquisition_cost",
-    "service_cost", "personalisation_cost", "profit", "profit_discounted", "clv_mean", "nps",
-    "points_liability", "mean_service_wait_days",
-)
-
-#: Metrics that are shares in [0, 1] (besides every built-in ``*_rate``, ``*_share`` and
-#: ``*_utilisation``, e.g. ``service_phone_resolution_rate``).
-RATE_METRICS = ("retention_rate", "repeat_purchase_rate", "service_abandonment_rate",
-                "service_resolution_rate", "agent_utilisation", "funnel_conversion",
-                "breakage_rate", "points_breakage_expected")
-
-#: Built-in metrics that can be negative: money net of costs, and ratios of it.
-SIGNED_METRICS = ("profit", "profit_discounted", "clv_mean", "ltv_cac")
-
-#: Core metrics that can never be negative (counts, money flows, waits).
-NONNEGATIVE_METRICS = ("customers_acquired", "active_at_end", "churned", "purchases", "revenue",
-                       "gross_margin", "reward_cost", "acquisition_cost", "service_cost",
-                       "personalisation_cost", "points_liability", "mean_service_wait_days")
-
-#: The other metrics loopsim itself reports: counts, money flows and waits, never negative.
-_BUILTIN_NONNEGATIVE = ("cac", "prospects", "fee_revenue", "fixed_cost", "programme_cost",
-                        "winback_cost", "winback_attempts", "winbacks", "referrals",
-                        "customers_with_unresolved_problems", "p90_service_wait_days")
-#: Name prefixes of the metrics of the engine's parts and the built-in policies (some carry a
-#: configured name, e.g. ``tier_gold_at_end`` or ``service_phone_contacts``).
-_BUILTIN_PREFIXES = ("funnel_", "service_", "points_", "punch_card_", "tier_", "tiers_",
-                     "cashback_", "discount_", "membership_", "referral_", "exclusive_access_",
-                     "streak_", "streaks_", "personalisation_")
-
-
-def is_builtin_metric(name: str) -> bool:
-    """Whether ``name`` is a metric loopsim itself reports (not one of a custom policy's)."""
-    return (name in CORE_METRICS or name in RATE_METRICS or name in SIGNED_METRICS or name == "nps"
-            or name in _BUILTIN_NONNEGATIVE or name.startswith(_BUILTIN_PREFIXES))
-
-
-def metric_bounds(name: str) -> tuple[float, float]:
-    """The range a metric's value (and so its mean) can take: shares in [0, 1], NPS in
-    [-100, 100], profit, CLV and LTV/CAC unbounded, every other built-in metric (counts, costs,
-    waits) >= 0; a custom policy's metric is unbounded. Confidence intervals are intersected with
-    it (which keeps their coverage: the true mean lies inside)."""
-    if name == "nps":
-        return -100.0, 100.0
-    if name in SIGNED_METRICS or not is_builtin_metric(name):
-        return float("-inf"), float("inf")
-    if name in RATE_METRICS or name.endswith(("_rate", "_share", "_utilisation")):
-        return 0.0, 1.0
-    return 0.0, float("inf")
+from ..records import COST_KINDS, Ledger
 
 
 def _safe_div(a: float, b: float) -> float:
     return a / b if b else math.nan
+
 
 
 def money_metrics(ledger: Ledger, margin_rate: float) -> dict[str, float]:

@@ -74,6 +74,14 @@ def test_points_ledger_redemption_and_liability():
     assert s["points_earned"] == pytest.approx(20.0 * s["customers_acquired"] + paid)
 
 
+def test_points_with_a_tiny_reward_value_redeem_without_overflow():
+    # found by the reward-accounting property test: paid // 1e-308 is inf, which int() refused
+    pol = off(type="points", earn_rate=1.0, redemption_threshold=1.0, reward_value=1.1e-308)
+    s = loopsim.simulate(controlled([pol], n=50, horizon=30.0), seed=2).summary
+    assert s["points_redeemed"] > 0
+    assert s["reward_cost"] == pytest.approx(0.0, abs=1e-300)
+
+
 @pytest.mark.parametrize("expiry", ["fixed", "rolling"])
 def test_points_expire(expiry):
     pol = off(type="points", earn_rate=1.0, redemption_threshold=1e6, reward_value=1.0,

@@ -156,8 +156,9 @@ class Points(Programme):
         if bal >= thr - _EPS and p.reward_value > 0 and (
                 p.redeem_probability >= 1.0 or ctx.uniform(c, _S) < p.redeem_probability):
             blocks = int((bal + _EPS) // thr)
-            fit = max(1, int(purchase.paid // p.reward_value))
-            blocks = min(blocks, fit)
+            # the blocks that fit in the price, in floats first: a tiny reward_value makes the
+            # quotient overflow an int
+            blocks = int(min(blocks, max(1.0, purchase.paid // p.reward_value)))
             pts = blocks * thr
             value = min(blocks * p.reward_value, purchase.gross - purchase.discount)
             self._take(cid, pts)

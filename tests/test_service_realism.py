@@ -104,10 +104,11 @@ def staffing():
     return loopsim.compare({
         "understaffed": _quarter(loopsim.load_scenario(SCENARIOS / "service_understaffed.toml")),
         "well_staffed": _quarter(loopsim.load_scenario(SCENARIOS / "service_well_staffed.toml")),
-    }, n=2, seed=1, workers=2).table(["mean_service_wait_days", "service_abandonment_rate", "service_defections",
+    }, n=3, seed=1).table(["mean_service_wait_days", "service_abandonment_rate", "service_defections",
                            "service_cost", "retention_rate"]).set_index(["metric", "design"])
 
 
+@pytest.mark.slow
 def test_well_staffed_trades_staff_cost_for_service(staffing):
     """More agents: shorter waits, lower abandonment, fewer service-driven defections, higher
     staff cost (paired differences over replications with common random numbers)."""
@@ -128,6 +129,25 @@ def test_agents_have_an_interior_profit_optimum():
     agents beats 1 and 3 agents (paired 95% CIs, common random numbers)."""
     small = _quarter(loopsim.load_scenario(SCENARIOS / "service_understaffed.toml"))
     designs = {f"k{k}": small.with_overrides({"service.agents": k}) for k in (2, 1, 3)}
-    tab = loopsim.compare(designs, n=3, seed=1, workers=2).table(["profit"]).set_index("design")
+    tab = loopsim.compare(designs, n=3, seed=1).table(["profit"]).set_index("design")
     assert tab.loc["k1", "diff_ci_high"] < 0      # one agent fewer: less profit
     assert tab.loc["k3", "diff_ci_high"] < 0      # one agent more: less profit
+
+
+def test_run_table_shows_waits_in_minutes_and_stores_days(tmp_path):
+    import json
+    import re
+
+    from click.testing import CliRunner
+
+    from loopsim.cli import app
+
+    res = CliRunner().invoke(app, ["run", str(SCENARIOS / "baseline.toml"), "--set", "time.horizon_days=60",
+                                   "--set", "market.initial_customers=300", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    stored = json.loads((tmp_path / "summary.json").read_text())["metrics"]["mean_service_wait_days"]
+    assert stored > 0
+    shown = re.search(r"mean_service_wait \(min\)\s*│\s*([\d,.]+)", res.output)
+    assert shown is not None and "mean_service_wait_days" not in res.output
+    assert float(shown.group(1).replace(",", "")) == pytest.approx(stored * 1440, rel=0.01)
+    assert "Kaplan-Meier retention by tenure" in res.output and "retention_rate:" in res.output

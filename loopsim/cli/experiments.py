@@ -9,6 +9,7 @@ import click
 from rich.table import Table
 
 from ..errors import LoopsimError
+from ..units import shown_name, shown_value
 from .common import (
     POSITIVE,
     _check_metric,
@@ -27,7 +28,7 @@ from .common import (
     set_opt,
     write_table,
 )
-from .units import RETENTION_NOTE, shown_name, shown_value
+from .notes import RETENTION_NOTE
 
 
 # ---------------------------------------------------------------------------- compare

@@ -11,6 +11,7 @@ import click
 from rich.table import Table
 
 from ..errors import LoopsimError
+from ..units import shown_name, shown_value
 from .common import (
     _check_metric,
     _check_out,
@@ -28,7 +29,7 @@ from .common import (
     write_summary_json,
     write_table,
 )
-from .units import RETENTION_NOTE, shown_name, shown_value, tenure_note
+from .notes import RETENTION_NOTE, tenure_note
 
 
 @app.command()

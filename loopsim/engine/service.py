@@ -55,6 +55,7 @@ from ..rng import (
     uniform2,
 )
 from ..scenario.service import hourly_weights
+from ..units import MINUTES_PER_DAY
 from .arrivals import profile_for
 from .channels import Channel, ChannelContactLog, build_channels, duty_profile
 from .customer import ACTIVE, Customer
@@ -265,7 +266,8 @@ class ServiceDesk:
                        k.attempt, k.patience)
         self._feel(k.c, self.cfg.satisfaction_abandoned + self.cfg.satisfaction_per_wait_day * (now - k.t))
         if w.tracer is not None:
-            w.trace(k.c, "service", f"{k.reason} contact ({k.ch.name}): hung up after waiting {now - k.t:.2f} days")
+            w.trace(k.c, "service", f"{k.reason} contact ({k.ch.name}): hung up after waiting "
+                    f"{(now - k.t) * MINUTES_PER_DAY:.0f} minutes")
         self._after_failure(k)
 
     def _granted(self, k: _Contact, now: float) -> None:
@@ -309,7 +311,7 @@ class ServiceDesk:
         if delta and c.status == ACTIVE:   # _feel(c, delta), inlined
             w.change_satisfaction(c, delta * 2.0 * c.s_service)
         if w.tracer is not None:
-            w.trace(c, "service", f"{k.reason} contact ({k.ch.name}): waited {k.wait:.2f} days, "
+            w.trace(c, "service", f"{k.reason} contact ({k.ch.name}): waited {k.wait * MINUTES_PER_DAY:.0f} minutes, "
                     f"{'resolved' if resolved else 'not resolved'}")
         if not resolved:
             self._after_failure(k)

@@ -1,25 +1,6 @@
-"""How metrics are shown in the command's tables: service waits in minutes.
-
-Stored data (summary.json, runs, tables) keep days, with the unit in the name
-(``mean_service_wait_days``); a table shows ``mean_service_wait (min)`` instead.
-"""
+"""Notes printed under the command's tables: the retention vocabulary (docs/metrics.md)."""
 
 from __future__ import annotations
-
-MINUTES_PER_DAY = 1440.0
-
-
-def shown_name(metric: str) -> str:
-    """The label of a metric in a table (a wait in days is shown in minutes)."""
-    if metric.endswith("_wait_days"):
-        return metric[: -len("_days")] + " (min)"
-    return metric
-
-
-def shown_value(metric: str, value: float) -> float:
-    """The value of a metric as shown in a table (days -> minutes for waits)."""
-    return value * MINUTES_PER_DAY if metric.endswith("_wait_days") else value
-
 
 RETENTION_NOTE = ("retention_rate: share of the customers acquired during the run who are active "
                   "at the horizon (calendar time). Retention by tenure is the Kaplan-Meier curve "

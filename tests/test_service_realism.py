@@ -151,3 +151,20 @@ def test_run_table_shows_waits_in_minutes_and_stores_days(tmp_path):
     assert shown is not None and "mean_service_wait_days" not in res.output
     assert float(shown.group(1).replace(",", "")) == pytest.approx(stored * 1440, rel=0.01)
     assert "Kaplan-Meier retention by tenure" in res.output and "retention_rate:" in res.output
+
+
+@pytest.mark.parametrize("value, words", [
+    ("night", "unknown arrival profile 'night'"),
+    ("[1, 2, 3]", "24 hourly weights"),
+    ("[" + ", ".join(["0"] * 24) + "]", "positive sum"),
+    ("[" + ", ".join(["-1"] + ["1"] * 23) + "]", ">= 0"),
+])
+def test_bad_arrival_profile_is_one_line_exit_2(value, words, capsys):
+    from loopsim.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["check", str(SCENARIOS / "baseline.toml"), "--set", f"service.arrival_profile={value}"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "arrival_profile" in err and words in err
+    assert "Traceback" not in err

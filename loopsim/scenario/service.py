@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import (
     Field,
+    field_validator,
     model_validator,
 )
 
@@ -135,6 +136,14 @@ class Service(_Model):
     cost_per_agent_day: float = Field(0.0, ge=0, description="Cost of one agent's day (currency/agent/day).")
     cost_per_contact: float = Field(0.0, ge=0, description="Cost per handled contact (currency).")
     warmup_days: float = Field(0.0, ge=0, description="Waits before this day are not in the metrics.")
+
+    @field_validator("arrival_profile", mode="before")
+    @classmethod
+    def _profile_name(cls, v):
+        if isinstance(v, str) and v not in ("contact_centre", "round_the_clock"):
+            raise ValueError(f"unknown arrival profile {v!r}; use 'contact_centre', 'round_the_clock' "
+                             "or 24 hourly weights (hours 0-23)")
+        return v
 
     @model_validator(mode="after")
     def _check(self):

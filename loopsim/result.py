@@ -10,7 +10,7 @@ from operator import attrgetter
 import numpy as np
 import pandas as pd
 
-from . import metrics
+from . import metrics, survival
 from .engine.customer import NPS_CLASSES
 from .records import COST_KINDS, INCOME_KINDS, TraceEvent
 from .scenario import STAGES, Scenario
@@ -49,9 +49,12 @@ class RunResult:
         """The summary as a one-column DataFrame (metric -> value)."""
         return pd.Series(self.summary, name="value").to_frame()
 
-    def retention_curve(self, step: float = 1.0) -> pd.DataFrame:
-        """Share still active by tenure (days since acquisition)."""
-        return metrics.retention_curve(self.customers, self.scenario.time.horizon_days, step)
+    def retention_curve(self, step: float = 1.0, confidence: float = 0.95) -> pd.DataFrame:
+        """Retention by tenure: the Kaplan-Meier share of customers still active ``tenure`` days
+        after acquisition, every ``step`` days, customers active at the horizon censored; with a
+        Greenwood ``confidence`` band. Columns: tenure (days), retention, ci_low, ci_high,
+        at_risk, churned (see docs/metrics.md; not the same figure as ``retention_rate``)."""
+        return survival.retention_curve(self.customers, self.scenario.time.horizon_days, step, confidence)
 
     def trace(self, customer_id: int) -> list[TraceEvent]:
         """The recorded journey of one customer (only when simulated with tracing)."""
@@ -156,6 +159,7 @@ def build_result(world, seed, elapsed: float, release: bool = False) -> RunResul
     summary["service_contacts_open_at_end"] = float(len(desk.in_flight))
     summary["service_repeat_contacts"] = float(desk.repeats)
     summary["service_recoveries"] = float(desk.recoveries)
+    summary["service_defections"] = float(desk.defections)
     summary["customers_with_unresolved_problems"] = float(len(desk.unresolved))
     summary["points_liability"] = 0.0
     summary["prospects"] = float(world.prospects_total)

@@ -41,6 +41,17 @@ class Purpose(IntEnum):
     FUNNEL = 6     # funnel conversion and dwell times
     ADVOCACY = 7   # referrals, win-back
     POLICY = 100   # policies: POLICY + offset
+    # 8 is taken: the engine's stream for the initial customers' first purchase times
+
+
+#: Counter spaces inside a customer's ``Purpose.SERVICE`` stream: draw ``2n`` and ``2n + 1`` of
+#: contact ``n`` give handling, resolution, patience and routing; a repeat contact's decision and
+#: delay are draw ``SERVICE_REPEAT_DRAWS + n``; the time of day a contact arrives (the shift along
+#: the daily arrival profile, docs/service.md) is draw ``SERVICE_ARRIVAL_DRAWS + n``; whether a
+#: problem left unresolved for good makes the customer defect is draw ``SERVICE_DEFECTION_DRAWS + n``.
+SERVICE_REPEAT_DRAWS = 1 << 32
+SERVICE_ARRIVAL_DRAWS = 1 << 33
+SERVICE_DEFECTION_DRAWS = 3 << 32
 
 
 def mix64(z: int) -> int:

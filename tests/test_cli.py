@@ -31,7 +31,7 @@ def test_version():
 def test_run_prints_table_and_writes_contracted_files(tmp_path):
     r = cli("run", str(BASE), *SMALL, "--seed", "3", "--out", str(tmp_path))
     assert r.returncode == 0, r.stderr
-    for metric in ("retention_rate", "profit_discounted", "mean_service_wait_days"):
+    for metric in ("retention_rate", "profit_discounted", "mean_service_wait (min)"):
         assert metric in r.stdout
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["seed"] == 3 and summary["scenario_hash"] == loopsim.load_scenario(BASE).with_overrides(

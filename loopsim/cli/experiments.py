@@ -10,6 +10,7 @@ from rich.table import Table
 
 from ..errors import LoopsimError
 from ..metrics import COMPARE_METRICS as _COMPARE_METRICS
+from ..units import shown_name, shown_value
 from .common import (
     POSITIVE,
     _check_metric,
@@ -28,6 +29,7 @@ from .common import (
     set_opt,
     write_table,
 )
+from .notes import RETENTION_NOTE
 
 
 # ---------------------------------------------------------------------------- compare
@@ -42,6 +44,9 @@ def _design_names(paths: list[Path]) -> list[str]:
     return names
 
 
+#: shown too when a design has service contacts
+_SERVICE_METRICS = ("service_cost", "mean_service_wait_days", "service_abandonment_rate",
+                    "service_defections", "agent_utilisation")
 
 
 @app.command("compare")
@@ -80,7 +85,8 @@ def compare_cmd(scenarios: tuple[Path, ...], reps: int, seed: int, workers: int,
     designs = {n: load(p, set_) for n, p in zip(_design_names(list(scenarios)), scenarios, strict=True)}
     cmp = run_compare(designs, n=reps, seed=seed, crn=not independent, workers=workers,
                       precision=precision, metric=metric, max_reps=max_reps, dask=dask, out=out)
-    tab = cmp.table()
+    wanted = (*_COMPARE_METRICS, "service_contacts", *_SERVICE_METRICS)
+    tab = cmp.table([m for m in wanted if m in cmp.runs.columns])
     ref = cmp.reference
     mode = "independent streams" if independent else "common random numbers"
     title = f"{cmp.n} replications per design, seed {seed}, {mode}; reference: {ref}; 95% CI"
@@ -89,14 +95,20 @@ def compare_cmd(scenarios: tuple[Path, ...], reps: int, seed: int, workers: int,
     t = Table(title=title)
     for c in ("metric", "design", "mean ± 95% CI", f"vs {ref} ± 95% CI", "P(better)"):
         t.add_column(c, justify="left" if c in ("metric", "design") else "right")
-    for m in _COMPARE_METRICS:
+    contacts = tab[tab["metric"] == "service_contacts"]["mean"]
+    shown = _COMPARE_METRICS + (_SERVICE_METRICS if (contacts > 0).any() else ())
+    for m in shown:
         sub = tab[tab["metric"] == m]
         for i, (_, r) in enumerate(sub.iterrows()):
-            diff = "" if r["design"] == ref else fmt_ci(r["diff"], r["diff_ci_low"], r["diff_ci_high"])
+            x = {k: shown_value(m, r[k]) for k in ("mean", "ci_low", "ci_high", "diff", "diff_ci_low",
+                                                     "diff_ci_high")}
+            diff = "" if r["design"] == ref else fmt_ci(x["diff"], x["diff_ci_low"], x["diff_ci_high"])
             pb = "" if math.isnan(r["p_better"]) else f"{r['p_better']:.0%}"
-            t.add_row(m if i == 0 else "", str(r["design"]), fmt_ci(r["mean"], r["ci_low"], r["ci_high"]), diff, pb)
+            t.add_row(shown_name(m) if i == 0 else "", str(r["design"]), fmt_ci(x["mean"], x["ci_low"], x["ci_high"]),
+                      diff, pb)
         t.add_section()
     console.print(t)
+    console.print(RETENTION_NOTE)
     if out is not None:
         console.print(f"wrote {out}/summary.json, runs.parquet and comparison.parquet")
 

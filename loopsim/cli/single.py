@@ -11,6 +11,7 @@ import click
 from rich.table import Table
 
 from ..errors import LoopsimError
+from ..units import shown_name, shown_value
 from .common import (
     _check_metric,
     _check_out,
@@ -28,6 +29,7 @@ from .common import (
     write_summary_json,
     write_table,
 )
+from .notes import RETENTION_NOTE, tenure_note
 
 
 @app.command()
@@ -63,8 +65,10 @@ def run(scenario: Path, reps: int | None, seed: int, workers: int, precision: fl
         t.add_column("metric")
         t.add_column("value", justify="right")
         for k, v in res.summary.items():
-            t.add_row(k, fmt(v))
+            t.add_row(shown_name(k), fmt(shown_value(k, v)))
         console.print(t)
+        console.print(tenure_note(res.retention_curve()))
+        console.print(RETENTION_NOTE)
         if out is not None:
             for name in ("customers", "transactions", "timeline", "contacts"):
                 write_table(getattr(res, name), out / f"{name}{ext}")
@@ -85,8 +89,10 @@ def run(scenario: Path, reps: int | None, seed: int, workers: int, precision: fl
     for c in ("metric", "mean", "ci_low", "ci_high", "sd"):
         t.add_column(c, justify="left" if c == "metric" else "right")
     for m, row in summ.iterrows():
-        t.add_row(str(m), fmt(row["mean"]), fmt(row["ci_low"]), fmt(row["ci_high"]), fmt(row["sd"]))
+        m = str(m)
+        t.add_row(shown_name(m), *(fmt(shown_value(m, row[c])) for c in ("mean", "ci_low", "ci_high", "sd")))
     console.print(t)
+    console.print(RETENTION_NOTE)
     if out is not None:
         # the result store has written runs.parquet and summary.json; CSV copies on request
         if fmt_ == "csv":

@@ -1,5 +1,9 @@
 """The service desk: contacts queue for agents in one or more channels (SimPy resources).
 
+Contacts arrive by time of day: a contact caused at ``t`` reaches the desk within 24 hours, at a
+time drawn from the daily ``service.arrival_profile`` (the inverse of its cumulative rate,
+:mod:`loopsim.engine.arrivals`); ``"round_the_clock"`` keeps it at ``t``.
+
 Contacts arise from onboarding questions (``journey.onboarding.contact_probability``), product
 problems (``service.contact_probability`` per purchase) and complaints after a bad experience
 (``service.complaint_probability`` when the purchase's experience is below
@@ -41,111 +45,26 @@ from __future__ import annotations
 import math
 from heapq import heappop, heappush
 
-import numpy as np
-import pandas as pd
-
 from ..dists import scalar_ppf
-from ..records import ContactLog
-from ..rng import M64, uniform2
+from ..rng import (
+    M64,
+    SERVICE_ARRIVAL_DRAWS,
+    SERVICE_DEFECTION_DRAWS,
+    SERVICE_REPEAT_DRAWS,
+    uniform,
+    uniform2,
+)
+from ..scenario.service import hourly_weights
+from ..units import MINUTES_PER_DAY
+from .arrivals import profile_for
+from .channels import Channel, ChannelContactLog, build_channels, duty_profile
 from .customer import ACTIVE, Customer
+
+__all__ = ["ABANDONED", "BALKED", "SERVED", "ServiceDesk", "duty_profile"]
 
 SERVED, ABANDONED, BALKED = 0, 1, 2
 #: reasons of contacts about a problem (eligible for the service-recovery effect)
 PROBLEM_REASONS = ("product", "complaint")
-_REPEAT_DRAWS = 1 << 32
-
-
-class ChannelContactLog(ContactLog):
-    """:class:`~loopsim.records.ContactLog` plus the channel, the attempt number (1 = first contact
-    about a problem) and the patience drawn (days; inf = would wait forever) of every contact."""
-
-    EXTRA = (("channel", "b"), ("attempt", "q"), ("patience", "d"))
-
-    def __init__(self, channels: list[str]):
-        super().__init__()
-        self.channel_names = list(channels)
-
-    def add(self, cid, arrived, wait, handling, outcome, resolved, priority, reason,
-            channel: int = 0, attempt: int = 1, patience: float = math.inf) -> None:
-        rows = self.rows
-        rows.append((cid, arrived, wait, handling, outcome, 1 if resolved else 0, priority, reason,
-                     channel, attempt, patience))
-        if len(rows) >= self.CHUNK:
-            self.flush()
-
-    def frame(self) -> pd.DataFrame:
-        df = super().frame()
-        codes = np.asarray(self.channel, dtype=np.int8)
-        df["channel"] = (pd.Categorical.from_codes(codes, self.channel_names) if len(codes)
-                         else pd.Categorical([], categories=self.channel_names))
-        df["attempt"] = np.asarray(self.attempt, dtype=np.int64)
-        df["patience"] = np.asarray(self.patience, dtype=float)
-        return df
-
-
-def duty_profile(shifts) -> list[tuple[float, int]]:
-    """Agents on duty by time of day as steps ``[(start_fraction_of_day, agents), ...]`` from
-    ``(start_hour, end_hour, agents)`` shifts; an end at or before the start wraps past midnight."""
-    cuts = {0.0, 24.0}
-    for s, e, _ in shifts:
-        cuts.update((s % 24.0, e % 24.0))
-    cuts = sorted(cuts)
-    steps = []
-    for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
-        mid = 0.5 * (lo + hi)
-        n = 0
-        for s, e, a in shifts:
-            if (s < e and s <= mid < e) or (s >= e and (mid >= s or mid < e)):
-                n += a
-        if not steps or steps[-1][1] != n:
-            steps.append((lo / 24.0, n))
-    return steps
-
-
-class _Channel:
-    """A channel's resolved configuration and state."""
-
-    def __init__(self, idx, name, share, agents, handling, patience, balk, p_resolve, cost_agent_day,
-                 cost_contact, shifts, escalate):
-        self.idx = idx
-        self.name = name
-        self.share = share
-        self.handle = scalar_ppf(handling)
-        self.patience = scalar_ppf(patience) if patience not in (None, False) else None
-        self.balk = balk
-        self.p_resolve = p_resolve
-        self.cost_contact = cost_contact
-        self.escalate = escalate
-        self.busy_time = 0.0
-        self.self_service = agents == 0 and shifts is None
-        self.steps = duty_profile(shifts) if shifts is not None else \
-            ([(0.0, agents)] if agents else [(0.0, 0)])
-        self.capacity = max(n for _, n in self.steps)
-        if self.capacity == 0:
-            self.self_service = True
-        # paid agent-days per day: each agent of a shift costs one agent-day
-        paid = sum(a for _, _, a in shifts) if shifts is not None else agents
-        self.cost_per_day = cost_agent_day * paid
-        self.on_duty = self.capacity   # agents on duty now
-        self.free = self.capacity      # on duty and idle
-        self.leaving = 0               # busy agents who go off duty when their contact ends
-        self.queue: list = []          # heap of (priority, seq, contact); reneged ones skipped
-        self.waiting = 0               # contacts in the queue still waiting
-
-    def on_duty_days(self, horizon: float) -> float:
-        """Agent-days on duty over [0, horizon]."""
-        full, frac = divmod(horizon, 1.0)
-        per_day = self._integral(1.0)
-        return full * per_day + self._integral(frac)
-
-    def _integral(self, x: float) -> float:
-        tot = 0.0
-        bounds = [s for s, _ in self.steps[1:]] + [1.0]
-        for (s, n), e in zip(self.steps, bounds, strict=True):
-            lo, hi = s, min(e, x)
-            if hi > lo:
-                tot += n * (hi - lo)
-        return tot
 
 
 class _Contact:
@@ -162,7 +81,7 @@ class ServiceDesk:
         self.world = world
         self.env = world.env
         cfg = self.cfg = world.scenario.service
-        self.channels = self._build_channels(cfg)
+        self.channels = build_channels(cfg)
         self.by_name = {ch.name: ch for ch in self.channels}
         tot = sum(ch.share for ch in self.channels)
         acc, self._cum = 0.0, []
@@ -170,6 +89,7 @@ class ServiceDesk:
             acc += ch.share / tot
             self._cum.append(acc)
         self._repeat_delay = scalar_ppf(cfg.repeat_delay)
+        self.profile = profile_for(hourly_weights(cfg.arrival_profile))   # None: round the clock
         # plain copies of the configuration read at every contact (pydantic attributes are slower)
         self._p_product = cfg.contact_probability
         self._complaint_below = cfg.complaint_below
@@ -178,12 +98,14 @@ class ServiceDesk:
         self._s_unresolved = cfg.satisfaction_unresolved
         self._recovery = cfg.service_recovery
         self._recovery_bonus = cfg.recovery_bonus
+        self._p_defect = cfg.defection_probability
         self._base = B_SERVICE
         self.opened = 0           # contacts that arrived
         self.in_flight: dict[int, _Contact] = {}   # queued or in service (seq -> contact)
         self.unresolved: dict[int, int] = {}        # customer id -> problems left unresolved
         self.repeats = 0
         self.recoveries = 0
+        self.defections = 0       # customers who defected over a problem left unresolved
         # the desk's records carry the channel of each contact
         world.contacts = ChannelContactLog([ch.name for ch in self.channels])
         if cfg.unresolved_churn_multiplier != 1.0:
@@ -191,40 +113,6 @@ class ServiceDesk:
         self._start_shifts()
 
     # ------------------------------------------------------------------ configuration
-    @staticmethod
-    def _build_channels(cfg) -> list[_Channel]:
-        def pick(v, default):
-            return default if v is None else v
-
-        def hours(ch_open, ch_close, agents):
-            o, c = ch_open % 24.0, ch_close % 24.0
-            if (ch_open, ch_close) in ((0.0, 24.0), (0.0, 0.0), (24.0, 24.0)) or o == c:
-                return None
-            return ((ch_open, ch_close, agents),)
-
-        raw = cfg.channels
-        if not raw:
-            shifts = hours(cfg.open_hour, cfg.close_hour, cfg.agents)
-            return [_Channel(0, "desk", 1.0, cfg.agents, cfg.handling_time, cfg.patience,
-                             cfg.balk_queue_length, cfg.resolution_probability, cfg.cost_per_agent_day,
-                             cfg.cost_per_contact, shifts, None)]
-        names = [ch.name for ch in raw]
-        out = []
-        for i, ch in enumerate(raw):
-            agents = pick(ch.agents, cfg.agents)
-            if ch.shifts is not None:
-                shifts = tuple((s.start_hour, s.end_hour, s.agents) for s in ch.shifts)
-            else:
-                shifts = hours(pick(ch.open_hour, cfg.open_hour), pick(ch.close_hour, cfg.close_hour), agents)
-            out.append(_Channel(
-                i, ch.name, ch.share, agents, pick(ch.handling_time, cfg.handling_time),
-                cfg.patience if ch.patience is None else ch.patience,
-                pick(ch.balk_queue_length, cfg.balk_queue_length),
-                pick(ch.resolution_probability, cfg.resolution_probability),
-                pick(ch.cost_per_agent_day, cfg.cost_per_agent_day), pick(ch.cost_per_contact, cfg.cost_per_contact),
-                shifts, names.index(ch.escalate_to) if ch.escalate_to is not None else None))
-        return out
-
     def contacts_possible(self) -> bool:
         sc = self.world.scenario
         return (sc.service.contact_probability > 0 or sc.service.complaint_probability > 0
@@ -249,7 +137,7 @@ class ServiceDesk:
             self._set_duty(ch, ch.steps[0][1])
             self._next_step(ch, 0.0, 1)
 
-    def _next_step(self, ch: _Channel, day: float, i: int) -> None:
+    def _next_step(self, ch: Channel, day: float, i: int) -> None:
         if i >= len(ch.steps):
             day, i = day + 1.0, 0
         t = day + ch.steps[i][0]
@@ -261,7 +149,7 @@ class ServiceDesk:
         self._set_duty(ch, ch.steps[i][1])
         self._next_step(ch, day, i + 1)
 
-    def _set_duty(self, ch: _Channel, on_duty: int) -> None:
+    def _set_duty(self, ch: Channel, on_duty: int) -> None:
         delta = on_duty - ch.on_duty
         ch.on_duty = on_duty
         if delta > 0:
@@ -278,7 +166,7 @@ class ServiceDesk:
             ch.leaving += -delta - idle
 
     @staticmethod
-    def _next_waiting(ch: _Channel) -> _Contact:
+    def _next_waiting(ch: Channel) -> _Contact:
         queue = ch.queue
         while True:
             k = heappop(queue)[2]
@@ -298,12 +186,18 @@ class ServiceDesk:
 
     def open(self, c: Customer, t: float, reason: str, attempt: int = 1, channel: int | None = None,
              counted: bool = False) -> None:
-        """A contact from customer ``c`` arrives now (``attempt`` > 1: a repeat contact)."""
+        """A contact from customer ``c`` has its cause now, at ``t`` (``attempt`` > 1: a repeat
+        contact); it arrives at the desk at a time of day drawn from the arrival profile (within
+        24 hours; at once with ``arrival_profile = "round_the_clock"``)."""
         w = self.world
         n = c.contacts
-        c.contacts = n + 1
-        self.opened += 1
         key = (c.key + self._base) & M64
+        arrive = t
+        if self.profile is not None:
+            arrive = self.profile.arrival(t, uniform(key, SERVICE_ARRIVAL_DRAWS + n))
+            if arrive >= w.horizon:
+                return      # would arrive after the end of the run: never seen by the desk
+        c.contacts = n + 1
         u_handle, u_resolve = uniform2(key, 2 * n)
         u_patience, u_route = uniform2(key, 2 * n + 1)
         if channel is None:
@@ -313,14 +207,26 @@ class ServiceDesk:
                 while channel < len(cum) - 1 and u_route >= cum[channel]:
                     channel += 1
         ch = self.channels[channel]
-        prio = 0
-        for h in w._h_priority:
-            prio = min(prio, int(h(w, c)))
         k = _Contact()
-        k.desk, k.ch, k.c, k.t, k.u_handle, k.u_resolve = self, ch, c, t, u_handle, u_resolve
-        k.priority, k.reason, k.done, k.attempt, k.counted = prio, reason, False, attempt, counted
+        k.desk, k.ch, k.c, k.t, k.u_handle, k.u_resolve = self, ch, c, arrive, u_handle, u_resolve
+        k.reason, k.done, k.attempt, k.counted = reason, False, attempt, counted
         k.patience = ch.patience(u_patience) if ch.patience is not None else math.inf
+        if arrive > t:
+            w.at(arrive, self._arrive, k)
+        else:
+            self._arrive(k)
+
+    def _arrive(self, k: _Contact) -> None:
+        """The contact reaches its channel: served at once (self-service, a free agent), balks,
+        or queues (and hangs up when its patience runs out)."""
+        w = self.world
+        c, ch, t = k.c, k.ch, k.t
+        self.opened += 1
         k.seq = self.opened
+        prio = 0
+        for h in w._h_priority:      # the customer's priority when they get in touch
+            prio = min(prio, int(h(w, c)))
+        k.priority = prio
         if ch.self_service:
             k.done = True
             k.wait = 0.0
@@ -328,10 +234,10 @@ class ServiceDesk:
             self._serve(k, t)
             return
         if ch.balk is not None and ch.waiting >= ch.balk:
-            w.contacts.add(c.id, t, 0.0, 0.0, BALKED, False, prio, reason, ch.idx, attempt, k.patience)
+            w.contacts.add(c.id, t, 0.0, 0.0, BALKED, False, prio, k.reason, ch.idx, k.attempt, k.patience)
             self._feel(c, self.cfg.satisfaction_abandoned)
             if w.tracer is not None:
-                w.trace(c, "service", f"{reason} contact ({ch.name}): queue too long, gave up at once")
+                w.trace(c, "service", f"{k.reason} contact ({ch.name}): queue too long, gave up at once")
             self._after_failure(k)
             return
         self.in_flight[k.seq] = k
@@ -360,7 +266,8 @@ class ServiceDesk:
                        k.attempt, k.patience)
         self._feel(k.c, self.cfg.satisfaction_abandoned + self.cfg.satisfaction_per_wait_day * (now - k.t))
         if w.tracer is not None:
-            w.trace(k.c, "service", f"{k.reason} contact ({k.ch.name}): hung up after waiting {now - k.t:.2f} days")
+            w.trace(k.c, "service", f"{k.reason} contact ({k.ch.name}): hung up after waiting "
+                    f"{(now - k.t) * MINUTES_PER_DAY:.0f} minutes")
         self._after_failure(k)
 
     def _granted(self, k: _Contact, now: float) -> None:
@@ -404,7 +311,7 @@ class ServiceDesk:
         if delta and c.status == ACTIVE:   # _feel(c, delta), inlined
             w.change_satisfaction(c, delta * 2.0 * c.s_service)
         if w.tracer is not None:
-            w.trace(c, "service", f"{k.reason} contact ({k.ch.name}): waited {k.wait:.2f} days, "
+            w.trace(c, "service", f"{k.reason} contact ({k.ch.name}): waited {k.wait * MINUTES_PER_DAY:.0f} minutes, "
                     f"{'resolved' if resolved else 'not resolved'}")
         if not resolved:
             self._after_failure(k)
@@ -418,23 +325,28 @@ class ServiceDesk:
             self.unresolved.pop(cid, None)
 
     def _after_failure(self, k: _Contact) -> None:
-        """The contact ended without a resolution: count the problem, maybe schedule a repeat."""
+        """The contact ended without a resolution: count the problem, maybe schedule a repeat;
+        without one the problem stays unresolved for good and the customer may defect."""
         c = k.c
         if not k.counted:
             self.unresolved[c.id] = self.unresolved.get(c.id, 0) + 1
             k.counted = True
         cfg = self.cfg
-        if cfg.repeat_probability <= 0 or k.attempt >= cfg.max_attempts:
-            return
-        u_rep, u_delay = uniform2((c.key + self._base) & M64, _REPEAT_DRAWS + c.contacts)
-        if u_rep >= cfg.repeat_probability:
-            return
-        delay = self._repeat_delay(u_delay)
-        if self.env.now + delay >= self.world.horizon:
-            return
-        nxt = k.ch.escalate if k.ch.escalate is not None else k.ch.idx
-        self.repeats += 1
-        self.world.at(self.env.now + delay, self._repeat, (c, k.reason, k.attempt + 1, nxt))
+        if cfg.repeat_probability > 0 and k.attempt < cfg.max_attempts:
+            u_rep, u_delay = uniform2((c.key + self._base) & M64, SERVICE_REPEAT_DRAWS + c.contacts)
+            if u_rep < cfg.repeat_probability:
+                delay = self._repeat_delay(u_delay)
+                if self.env.now + delay >= self.world.horizon:
+                    return      # the problem is still open at the horizon
+                nxt = k.ch.escalate if k.ch.escalate is not None else k.ch.idx
+                self.repeats += 1
+                self.world.at(self.env.now + delay, self._repeat, (c, k.reason, k.attempt + 1, nxt))
+                return
+        if self._p_defect > 0 and c.status == ACTIVE:
+            u = uniform((c.key + self._base) & M64, SERVICE_DEFECTION_DRAWS + c.contacts)
+            if u < self._p_defect:
+                self.defections += 1
+                self.world._churn(c, self.env.now, "service")
 
     def _repeat(self, arg) -> None:
         c, reason, attempt, channel = arg

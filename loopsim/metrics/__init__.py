@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from .builtin import BUILTIN, COMPARE_METRICS
 from .compute import _safe_div as _safe_div
-from .compute import customer_metrics, money_metrics, nps, retention_curve, service_metrics
+from .compute import customer_metrics, money_metrics, nps, service_metrics
 from .declare import Metric
 from .policies import POLICY_METRICS
 from .registry import _BUILTIN_PREFIXES as _BUILTIN_PREFIXES
@@ -50,6 +50,5 @@ __all__ = [
     "money_metrics",
     "nps",
     "policy_metric_table",
-    "retention_curve",
     "service_metrics",
 ]

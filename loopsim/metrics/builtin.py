@@ -14,7 +14,9 @@ CORE: tuple[Metric, ...] = (
     Metric("active_at_end", "customers", better="higher", core=True, group="Customers",
            doc="acquired customers still active at the horizon"),
     Metric("retention_rate", "share", SHARE, "higher", core=True, group="Customers",
-           doc="active_at_end / customers_acquired", nan_when=_NOBODY),
+           doc="active_at_end / customers_acquired: share of the customers acquired during the run "
+               "(and the initial cohort) active at the horizon; not the Kaplan-Meier survival by "
+               "tenure (`RunResult.retention_curve()`, see below)", nan_when=_NOBODY),
     Metric("churned", "customers", better="lower", core=True, group="Customers",
            doc="acquired − active"),
     Metric("purchases", "purchases", better="higher", core=True, group="Customers",
@@ -98,6 +100,9 @@ _SERVICE: tuple[Metric, ...] = (
            doc="problems resolved at the first contact with `service_recovery` on (the recovery bonus)"),
     Metric("customers_with_unresolved_problems", "customers", better="lower", group="Service",
            doc="customers with a problem still unresolved at the horizon"),
+    Metric("service_defections", "customers", better="lower", group="Service",
+           doc="customers who defected at once over a problem left unresolved for good "
+               "(`service.defection_probability`)"),
     Metric("service_<channel>_contacts", "contacts", group="Service",
            doc="per channel, with more than one channel"),
     Metric("service_<channel>_mean_wait_days", "days", better="lower", group="Service",

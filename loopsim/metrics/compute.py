@@ -112,21 +112,3 @@ def service_metrics(contacts: pd.DataFrame, agents: int, busy_time: float, horiz
             b, a = busy.get(name, (0.0, 0.0))
             out[f"service_{name}_utilisation"] = min(1.0, b / a) if a else math.nan
     return out
-
-
-def retention_curve(customers: pd.DataFrame, horizon: float, step: float = 1.0) -> pd.DataFrame:
-    """Share of acquired customers still active ``tenure`` days after acquisition (Kaplan-Meier
-    free: a customer observed for less than ``tenure`` days is left out of that point)."""
-    if not len(customers):
-        return pd.DataFrame({"tenure": [], "retention": [], "at_risk": []})
-    acq = customers["acquired_at"].to_numpy()
-    end = np.where(customers["churned_at"].isna(), np.inf, customers["churned_at"].to_numpy())
-    grid = np.arange(0.0, horizon + 1e-9, step)
-    rows = []
-    for g in grid:
-        obs = acq + g <= horizon
-        m = int(obs.sum())
-        if m == 0:
-            break
-        rows.append((g, float((end[obs] > acq[obs] + g).mean()), m))
-    return pd.DataFrame(rows, columns=["tenure", "retention", "at_risk"])

@@ -6,11 +6,35 @@ from typing import Literal
 
 from pydantic import (
     Field,
+    field_validator,
     model_validator,
 )
 
 from ..dists import Distribution, Exponential
 from .base import _check_nonneg, _Model
+
+#: Hourly weights (hours 0-23) of the default daily contact profile, ``"contact_centre"``: nobody
+#: gets in touch from 23:00 to 7:00 (customers sleep); contacts rise from 7:00 to a late-morning
+#: peak, dip at lunch, peak again in the afternoon and fall through the evening. A stylised
+#: version of the intraday arrival shape reported for inbound call centres by Gans, Koole &
+#: Mandelbaum (2003, Manufacturing & Service Operations Management 5(2)) and Brown et al. (2005,
+#: J. American Statistical Association 100(469)); not fitted to their data. 89% of contacts come
+#: between 8:00 and 20:00.
+CONTACT_CENTRE_HOURLY: tuple[float, ...] = (
+    0, 0, 0, 0, 0, 0, 0, 2, 6, 9, 10, 10,      # 0:00-11:59
+    8, 8, 9, 9, 8, 6, 5, 4, 4, 3, 2, 0,        # 12:00-23:59
+)
+ArrivalProfile = Literal["contact_centre", "round_the_clock"] | tuple[float, ...]
+
+
+def hourly_weights(profile: ArrivalProfile) -> tuple[float, ...] | None:
+    """The 24 hourly weights of an arrival profile; None for ``"round_the_clock"`` (a contact
+    arrives the moment its cause happens)."""
+    if profile == "round_the_clock":
+        return None
+    if profile == "contact_centre":
+        return CONTACT_CENTRE_HOURLY
+    return tuple(float(w) for w in profile)
 
 
 class Shift(_Model):
@@ -67,6 +91,12 @@ class Service(_Model):
 
     contact_probability: float = Field(0.0, ge=0, le=1, description="Chance a purchase opens a "
                                        "product-problem contact.")
+    arrival_profile: ArrivalProfile = Field(
+        "contact_centre", description="When contacts arrive by time of day: 24 hourly weights "
+        "(hours 0-23; 0 = nobody gets in touch), 'contact_centre' (the default profile: none from "
+        "23:00 to 7:00, peaks late morning and afternoon) or 'round_the_clock' (at the moment of "
+        "the purchase, onboarding or repeat that causes the contact). A contact comes within 24 "
+        "hours of its cause (docs/service.md).")
     complaint_probability: float = Field(0.0, ge=0, le=1, description="Chance a purchase whose experience "
                                          "is below complaint_below leads to a complaint contact.")
     complaint_below: float = Field(5.0, ge=0, le=10, description="Experience (0-10) below which a "
@@ -99,12 +129,30 @@ class Service(_Model):
     recovery_bonus: float = Field(0.5, ge=0, description="Extra satisfaction (points) of a recovered problem.")
     unresolved_churn_multiplier: float = Field(1.0, ge=1, description="Churn intensity multiplier per "
                                                "problem left unresolved (compounding).")
+    defection_probability: float = Field(0.0, ge=0, le=1, description="Chance a customer whose "
+                                         "problem is left unresolved for good (the last contact about "
+                                         "it failed, no repeat follows) defects at once (churn reason "
+                                         "'service'); 0 = off.")
     cost_per_agent_day: float = Field(0.0, ge=0, description="Cost of one agent's day (currency/agent/day).")
     cost_per_contact: float = Field(0.0, ge=0, description="Cost per handled contact (currency).")
     warmup_days: float = Field(0.0, ge=0, description="Waits before this day are not in the metrics.")
 
+    @field_validator("arrival_profile", mode="before")
+    @classmethod
+    def _profile_name(cls, v):
+        if isinstance(v, str) and v not in ("contact_centre", "round_the_clock"):
+            raise ValueError(f"unknown arrival profile {v!r}; use 'contact_centre', 'round_the_clock' "
+                             "or 24 hourly weights (hours 0-23)")
+        return v
+
     @model_validator(mode="after")
     def _check(self):
+        if isinstance(self.arrival_profile, tuple):
+            w = self.arrival_profile
+            if len(w) != 24 or min(w) < 0 or sum(w) <= 0:
+                raise ValueError("arrival_profile must be 'contact_centre', 'round_the_clock' or 24 "
+                                 f"hourly weights >= 0 (hours 0-23) with a positive sum (got {len(w)} "
+                                 f"weights, sum {sum(w):g})")
         _check_nonneg(self.handling_time, "handling_time")
         _check_nonneg(self.repeat_delay, "repeat_delay")
         if self.patience is not None:

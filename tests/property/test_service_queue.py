@@ -39,6 +39,9 @@ def desks(draw):
         "unresolved_churn_multiplier": draw(st.floats(1, 3)),
         "service_recovery": draw(st.booleans()),
         "channels": channels,
+        "arrival_profile": draw(st.one_of(
+            st.sampled_from(["contact_centre", "round_the_clock"]),
+            st.lists(st.sampled_from([0.0, 0.5, 1.0, 3.0]), min_size=24, max_size=24).filter(lambda w: sum(w) > 0))),
     }
     if draw(st.booleans()):
         svc["patience"] = {"dist": "exponential", "mean": draw(st.floats(0.01, 1))}
@@ -98,6 +101,11 @@ def test_queue_invariants(sc, seed):
             busy += d
             peak = max(peak, busy)
         assert peak <= ch.capacity
+    # contacts arrive only in hours the arrival profile allows
+    w = sc.service.arrival_profile
+    if isinstance(w, tuple):
+        hours = np.floor((df["arrived"].to_numpy() % 1.0) * 24).astype(int)
+        assert all(w[h] > 0 for h in hours)
     # repeats only after a failure, and never above max_attempts
     assert (df["attempt"] <= sc.service.max_attempts).all()
     run_ok = all(math.isnan(v) or v >= 0 for v in (desk.repeats, desk.recoveries))

@@ -17,8 +17,11 @@ from rich.console import Console
 from ..errors import LoopsimError
 
 # Piped or logged output (not a terminal) gets a width that fits the comparison tables instead of
-# rich's 80-column default; COLUMNS still wins.
-console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 140)
+# rich's 80-column default; COLUMNS still wins. No markup and no emoji codes: what is printed
+# holds names from users' files and options (a scenario named "x[/]y" or ":joy:" prints as is);
+# style with rich.text.Text where needed.
+console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 140,
+                  markup=False, emoji=False)
 
 
 def _version_string() -> str:
@@ -31,9 +34,26 @@ def _version_string() -> str:
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True,
               help="Show the version and exit.",
               callback=lambda ctx, _p, v: (click.echo(_version_string()), ctx.exit()) if v else None)
-def app():
+@click.option("--plugin", "plugins", multiple=True, metavar="MODULE",
+              help="Import a Python module that registers policy types (repeatable); installed "
+                   "plug-ins (entry points loopsim.policies) need no option.")
+@click.option("--scenario-path", "scenario_paths", multiple=True, metavar="DIR",
+              type=click.Path(path_type=Path, file_okay=False),
+              help="Also let scenario files extend files under DIR (repeatable; as "
+                   "LOOPSIM_SCENARIO_PATH). See docs/scenarios.md.")
+@click.pass_context
+def app(ctx: click.Context, plugins: tuple[str, ...], scenario_paths: tuple[Path, ...]):
     """Simulate the customer loyalty loop: funnel, purchases, rewards, service, personalisation,
     advocacy and churn, with real costs."""
+    from ..registry import load_plugin
+    from ..scenario.files import allow_scenario_paths
+
+    for module in plugins:
+        load_plugin(module)
+    for d in scenario_paths:
+        if not d.is_dir():
+            raise LoopsimError(f"--scenario-path {d}: not a folder")
+    ctx.with_resource(allow_scenario_paths(scenario_paths))
 
 
 scenario_arg = click.argument("scenario", type=click.Path(path_type=Path))
@@ -60,12 +80,22 @@ set_opt = click.option("--set", "set_", multiple=True, metavar="PATH=VALUE",
 
 
 # ---------------------------------------------------------------------------- helpers
-def load(path: Path, sets: list[str] | None = None):
-    """Load a scenario with ``--set`` overrides (errors are one-line ScenarioErrors)."""
+def load(path: Path, sets: list[str] | None = None, workers: int | None = None):
+    """Load a scenario with ``--set`` overrides (errors are one-line ScenarioErrors); with
+    ``workers`` (processes about to run it on this machine), refuse one that cannot fit in memory."""
+    from ..resources import check_memory
     from ..scenario import load_scenario, parse_override
 
     overrides = dict(parse_override(s) for s in (sets or []))
-    return load_scenario(path, overrides)
+    sc = load_scenario(path, overrides)
+    if workers is not None:
+        check_memory(sc, workers)
+    return sc
+
+
+def local_workers(workers: int, dask: str | None) -> int | None:
+    """How many processes of this machine a run uses at once (None: a remote Dask cluster's)."""
+    return workers if dask in (None, "local") else None
 
 
 def fmt(v: float) -> str:

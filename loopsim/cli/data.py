@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from ..errors import LoopsimError, ScenarioError
 from .common import (
@@ -113,10 +114,10 @@ def calibrate(log: str, out: Path, extends: Path | None, model: str, unit_days: 
         except ValueError as exc:
             raise LoopsimError(f"{path}: {str(exc).splitlines()[0]}") from None
     for w in caught:
-        console.print(f"[yellow]note:[/yellow] {w.message}")
+        console.print(Text.assemble(("note:", "yellow"), f" {w.message}"))
     if cal.spend is not None and cal.spend.params["q"] <= 1:
-        console.print("[yellow]note:[/yellow] the spend model is left out (q <= 1); the scenario "
-                      "keeps its base's spend")
+        console.print(Text.assemble(("note:", "yellow"), " the spend model is left out (q <= 1); the "
+                                    "scenario keeps its base's spend"))
         cal.spend = None
     for fit, title in ((cal.purchase, {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD"}[model]),
                        (cal.spend, "Gamma-Gamma spend")):
@@ -210,7 +211,7 @@ def export_transactions(scenario: Path, out: Path, seed: int, set_: tuple[str, .
         start = pd.Timestamp(start_date)
     except (ValueError, TypeError):
         raise LoopsimError(f"--start-date: {start_date!r} is not a date like 2000-01-01") from None
-    sc = load(scenario, set_)
+    sc = load(scenario, set_, workers=1)
     if not sc.time.record_transactions:
         raise LoopsimError(f"{scenario}: time.record_transactions is false; nothing to export")
     res = simulate(sc, seed=seed)

@@ -21,6 +21,7 @@ from .common import (
     fmt,
     fmt_ci,
     load,
+    local_workers,
     precision_opts,
     scenario_arg,
     seed_opt,
@@ -78,7 +79,8 @@ def compare_cmd(scenarios: tuple[Path, ...], reps: int, seed: int, workers: int,
     _check_out(out)
     _check_metric(metric)
     _check_reps_cap(reps, max_reps, precision)
-    designs = {n: load(p, set_) for n, p in zip(_design_names(list(scenarios)), scenarios, strict=True)}
+    designs = {n: load(p, set_, workers=local_workers(workers, dask))
+               for n, p in zip(_design_names(list(scenarios)), scenarios, strict=True)}
     cmp = run_compare(designs, n=reps, seed=seed, crn=not independent, workers=workers,
                       precision=precision, metric=metric, max_reps=max_reps, dask=dask, out=out)
     tab = cmp.table()
@@ -142,7 +144,7 @@ def sweep_cmd(scenario: Path, grid: tuple[str, ...], lhs: tuple[str, ...], point
         raise LoopsimError("--random and --sobol: choose one (Sobol indices use their own sample)")
     if sobol_metric is not None and (points < 2 or points & (points - 1)):
         raise LoopsimError(f"--points: Sobol indices need a power of 2 from 2 up (got {points})")
-    sc = load(scenario, set_)
+    sc = load(scenario, set_, workers=local_workers(workers, dask))
     if sobol_metric is not None:
         if not lhs:
             raise LoopsimError("--sobol needs parameter ranges given with --lhs PATH=LOW:HIGH")

@@ -91,7 +91,7 @@ def check_memory(scenario: Any, workers: int = 1) -> None:
         return
     on = f" on {workers} workers" if workers > 1 else ""
     raise LoopsimError(
-        f"scenario {scenario.name!r}: needs about {need / 1e9:.1f} GB{on} (about {expected_customers(scenario):,.0f} "
-        f"customers at {BYTES_PER_CUSTOMER:,} bytes each, docs/engine.md); this machine has "
-        f"{have / 1e9:.1f} GB. Simulate fewer customers (market.initial_customers, arrivals), a "
-        "shorter time.horizon_days, or use fewer --workers")
+        f"scenario {scenario.name!r}: needs about {need / 1e9:.1f} GB{on}; this machine has "
+        f"{have / 1e9:.1f} GB (about {expected_customers(scenario):,.0f} customers at "
+        f"{BYTES_PER_CUSTOMER:,} bytes each, docs/engine.md). Simulate fewer customers "
+        "(market.initial_customers, arrivals), a shorter time.horizon_days, or use fewer --workers")

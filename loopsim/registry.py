@@ -121,19 +121,24 @@ def register_policy(cls: type) -> type:
     return cls
 
 
-_entry_points_loaded = False
+#: Modules loaded with :func:`load_plugin`, ``os.pathsep``-separated: worker processes inherit
+#: the environment and load them too (a scenario reaches them as data, not as classes).
+PLUGINS_ENV = "LOOPSIM_PLUGINS"
+_plugins_loaded = False
 
 
 def policy_types() -> dict[str, type]:
     """Every registered policy type: the built-ins, then installed plug-ins (entry points in the
-    ``loopsim.policies`` group, loaded on the first call) and modules loaded with
-    :func:`load_plugin`."""
+    ``loopsim.policies`` group) and the modules named in ``LOOPSIM_PLUGINS`` (loaded on the first
+    call), and modules loaded with :func:`load_plugin`."""
     from . import policies  # noqa: F401  (registers the built-ins)
 
-    global _entry_points_loaded
-    if not _entry_points_loaded:
+    global _plugins_loaded
+    if not _plugins_loaded:
         _load_entry_points()
-        _entry_points_loaded = True
+        for module in filter(None, os.environ.get(PLUGINS_ENV, "").split(os.pathsep)):
+            load_plugin(module)
+        _plugins_loaded = True
     return dict(sorted(POLICY_REGISTRY.items()))
 
 
@@ -158,7 +163,8 @@ def _load_entry_points() -> None:
 
 def load_plugin(module: str) -> None:
     """Import ``module`` (a dotted module name, importable or in the current folder), whose
-    :func:`register_policy` classes become available to scenarios; one line if it fails."""
+    :func:`register_policy` classes become available to scenarios, here and in worker processes
+    started later (through ``LOOPSIM_PLUGINS``); one line if it fails."""
     if not module or not all(p.isidentifier() for p in module.split(".")):
         raise LoopsimError(f"--plugin {module!r}: not a module name (a dotted Python name such as "
                            "my_policies or mypkg.policies)")
@@ -170,6 +176,9 @@ def load_plugin(module: str) -> None:
         importlib.import_module(module)
     except Exception as exc:   # the plug-in's own code may raise anything: name it, one line
         raise LoopsimError(f"--plugin {module}: cannot be imported: {_one_line(exc)}") from None
+    loaded = list(filter(None, os.environ.get(PLUGINS_ENV, "").split(os.pathsep)))
+    if module not in loaded:
+        os.environ[PLUGINS_ENV] = os.pathsep.join([*loaded, module])
 
 
 def _one_line(exc: BaseException) -> str:

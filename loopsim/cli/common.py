@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import unicodedata
 from pathlib import Path
 
 import click
@@ -16,12 +17,35 @@ from rich.console import Console
 
 from ..errors import LoopsimError
 
+
+def printable(text: str, keep: str = "\n\t") -> str:
+    """``text`` with control characters (but those in ``keep``) and bidirectional overrides shown
+    as escapes: names from users' files cannot drive the terminal (ESC sequences) or reorder
+    what is shown."""
+    return "".join(ch if ch in keep or not _hidden(ch) else ascii(ch)[1:-1] for ch in text)
+
+
+def _hidden(ch: str) -> bool:
+    cat = unicodedata.category(ch)
+    return cat == "Cc" or (cat == "Cf" and ch in _BIDI)
+
+
+_BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+class _PlainConsole(Console):
+    """A console that prints strings as they are: no markup, no emoji codes (a scenario named
+    "x[/]y" or ":joy:" prints literally) and control characters escaped. Style with
+    :class:`rich.text.Text` where needed."""
+
+    def render_str(self, text: str, **kwargs):   # every str printed or put in a table passes here
+        return super().render_str(printable(text), **kwargs)
+
+
 # Piped or logged output (not a terminal) gets a width that fits the comparison tables instead of
-# rich's 80-column default; COLUMNS still wins. No markup and no emoji codes: what is printed
-# holds names from users' files and options (a scenario named "x[/]y" or ":joy:" prints as is);
-# style with rich.text.Text where needed.
-console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 140,
-                  markup=False, emoji=False)
+# rich's 80-column default; COLUMNS still wins.
+console = _PlainConsole(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 140,
+                        markup=False, emoji=False)
 
 
 def _version_string() -> str:

@@ -229,6 +229,18 @@ def test_user_strings_print_literally(tmp_path, capsys, name):
     assert f"seg {name}" in run_main(["check", str(a)], capsys)[1]
 
 
+def test_control_characters_are_escaped(tmp_path, capsys):
+    path = _write(tmp_path / "a.toml", 'name = "a\\u001b]0;pwn\\u0007b\\u202ec"\n[market]\n'
+                  'initial_customers = 20\n[time]\nhorizon_days = 10\n')
+    for args in (["check", str(path)], ["run", str(path)]):
+        code, out, err = run_main(args, capsys)
+        assert code == 0 and "a\\x1b]0;pwn\\x07b\\u202ec" in out and "\x1b" not in out, err
+    # a key with a line break and an escape sequence stays one line in the error
+    _write(path, 'name = "x"\n[market]\n"k\\nx\\u001b[31m" = 1\n')
+    code, _, err = run_main(["check", str(path)], capsys)
+    assert code == 2 and err.count("\n") == 1 and "market.k\\nx\\x1b[31m: unknown key" in err
+
+
 # ----------------------------------------------------------------------------- memory
 def _population(n: int):
     return loopsim.loads_scenario(f'name = "big"\n[market]\ninitial_customers = {n}\n')

@@ -43,6 +43,38 @@ LIBRARY_MARKER = ".loopsim-scenarios"
 #: Environment variable listing extra folders ``extends`` may read (``os.pathsep``-separated).
 SCENARIO_PATH_ENV = "LOOPSIM_SCENARIO_PATH"
 
+#: The loading rules as documented in docs/scenarios.md (appended by ``loopsim.docgen``).
+LOADING_RULES: list[str] = [
+    "## Loading rules",
+    "",
+    "A scenario file may come from someone else; loading it cannot hang, exhaust memory, run code",
+    "or show the contents of files it should not read. Every rule gives one line and exit code 2.",
+    "",
+    "* Scenario files (the one named on the command line and every `extends` base) are regular",
+    f"  files (not devices, FIFOs, sockets or folders) of at most {MAX_SCENARIO_BYTES / 2**20:g} MiB, "
+    "in UTF-8.",
+    f"* Tables and arrays nest at most {MAX_NESTING} levels deep (dotted keys count); an `extends`",
+    f"  chain has at most {MAX_EXTENDS_CHAIN} files and no cycle.",
+    "* `extends` is resolved relative to the extending file (symbolic links followed) and must stay",
+    "  inside an allowed folder tree: the folder of the top-level file (and its subfolders); a",
+    f"  *scenario library*, a folder holding a file named `{LIBRARY_MARKER}` (the bundled",
+    "  `scenarios/` is one, so its subfolders extend `../baseline.toml` and a calibrated scenario",
+    "  anywhere may extend `scenarios/calibrated/cdnow_base.toml`); or a folder the user allows with",
+    f"  `loopsim --scenario-path DIR` (repeatable, before the command) or `{SCENARIO_PATH_ENV}`",
+    "  (folders separated by `:`; `;` on Windows). An absolute path or a `../` leaving these trees",
+    "  is refused before the file is opened, so nothing from it can appear in a message.",
+    "* Integers fit in 64 bits (-2**63 to 2**63-1), in files, `--set` and `--grid` values; booleans",
+    "  are `true` or `false` (not `\"yes\"` or `1`); numbers are finite numbers, not strings.",
+    "* A policy `type` names a registered policy (built in, or from a plug-in: see",
+    "  [howto_custom_policy.md](howto_custom_policy.md)); nothing in a scenario file is imported",
+    "  or executed.",
+    "* Before a run, loopsim estimates its memory (about 1.3 KB per customer plus 140 MB per",
+    "  process, measured in [engine.md](engine.md), times the worker processes) and refuses a run",
+    "  that cannot fit: `needs about X GB; this machine has Y GB`. `LOOPSIM_MEMORY_BYTES` sets the",
+    "  memory to assume instead of the machine's (tests use it; also useful on a shared machine).",
+    "",
+]
+
 _ALLOWED: contextvars.ContextVar[tuple[Path, ...]] = contextvars.ContextVar("loopsim_scenario_path",
                                                                             default=())
 
@@ -107,8 +139,8 @@ def read_scenario_text(path: Path, shown: str) -> str:
                                 "TOML text file", source=shown)
         data = fh.read(MAX_SCENARIO_BYTES + 1)
     if len(data) > MAX_SCENARIO_BYTES:
-        raise ScenarioError(f"larger than {MAX_SCENARIO_BYTES // 1024} KiB, the limit for a scenario "
-                            "file", source=shown)
+        raise ScenarioError(f"larger than {MAX_SCENARIO_BYTES / 2**20:g} MiB, the limit for a "
+                            "scenario file", source=shown)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -113,7 +113,8 @@ def check_extends_target(target: Path, roots: tuple[Path, ...], written: str, sh
         return
     raise ScenarioError(
         f"{written!r} is outside the scenario's folder tree ({roots[0]}); allow its folder with "
-        f"`loopsim --scenario-path DIR` or {SCENARIO_PATH_ENV} (see docs/scenarios.md)",
+        f"`loopsim --scenario-path DIR` or {SCENARIO_PATH_ENV}, or mark a folder holding both as a "
+        f"scenario library with an empty {LIBRARY_MARKER} file (see docs/scenarios.md)",
         source=shown, field="extends")
 
 

@@ -20,22 +20,11 @@ from loopsim.scenario.files import (
     MAX_SCENARIO_BYTES,
     SCENARIO_PATH_ENV,
 )
+from tests.test_bad_input import run_main
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = ROOT / "scenarios" / "baseline.toml"
 TINY = 'name = "tiny"\n[market]\ninitial_customers = 30\n[time]\nhorizon_days = 20\n'
-
-
-def run_main(args: list[str], capsys) -> tuple[int, str, str]:
-    from loopsim.cli import main
-
-    code = 0
-    try:
-        main(args)
-    except SystemExit as exc:
-        code = exc.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def _error(path, **kw) -> str:

@@ -137,7 +137,7 @@ def policy_types() -> dict[str, type]:
     if not _plugins_loaded:
         _load_entry_points()
         for module in filter(None, os.environ.get(PLUGINS_ENV, "").split(os.pathsep)):
-            load_plugin(module)
+            load_plugin(module, origin=PLUGINS_ENV)
         _plugins_loaded = True
     return dict(sorted(POLICY_REGISTRY.items()))
 
@@ -161,12 +161,12 @@ def _load_entry_points() -> None:
                 raise LoopsimError(f"{where}: {exc}") from None
 
 
-def load_plugin(module: str) -> None:
+def load_plugin(module: str, origin: str = "--plugin") -> None:
     """Import ``module`` (a dotted module name, importable or in the current folder), whose
     :func:`register_policy` classes become available to scenarios, here and in worker processes
-    started later (through ``LOOPSIM_PLUGINS``); one line if it fails."""
+    started later (through ``LOOPSIM_PLUGINS``); one line naming ``origin`` if it fails."""
     if not module or not all(p.isidentifier() for p in module.split(".")):
-        raise LoopsimError(f"--plugin {module!r}: not a module name (a dotted Python name such as "
+        raise LoopsimError(f"{origin} {module!r}: not a module name (a dotted Python name such as "
                            "my_policies or mypkg.policies)")
     cwd = os.getcwd()
     if cwd not in sys.path:
@@ -175,7 +175,7 @@ def load_plugin(module: str) -> None:
     try:
         importlib.import_module(module)
     except Exception as exc:   # the plug-in's own code may raise anything: name it, one line
-        raise LoopsimError(f"--plugin {module}: cannot be imported: {_one_line(exc)}") from None
+        raise LoopsimError(f"{origin} {module}: cannot be imported: {_one_line(exc)}") from None
     loaded = list(filter(None, os.environ.get(PLUGINS_ENV, "").split(os.pathsep)))
     if module not in loaded:
         os.environ[PLUGINS_ENV] = os.pathsep.join([*loaded, module])

@@ -95,3 +95,18 @@ def check_memory(scenario: Any, workers: int = 1) -> None:
         f"{have / 1e9:.1f} GB (about {expected_customers(scenario):,.0f} customers at "
         f"{BYTES_PER_CUSTOMER:,} bytes each, docs/engine.md). Simulate fewer customers "
         "(market.initial_customers, arrivals), a shorter time.horizon_days, or use fewer --workers")
+
+
+def check_grid_memory(scenario: Any, grid: dict[str, list[Any]], workers: int = 1) -> None:
+    """:func:`check_memory` for every point of a full-factorial ``grid`` (dotted path -> values)
+    over ``scenario``; a point that does not validate is left to the sweep to report."""
+    import itertools
+
+    from .errors import ScenarioError
+
+    for combo in itertools.product(*grid.values()):
+        try:
+            point = scenario.with_overrides(dict(zip(grid, combo, strict=True)))
+        except ScenarioError:
+            continue
+        check_memory(point, workers)

@@ -161,7 +161,12 @@ def sweep_cmd(scenario: Path, grid: tuple[str, ...], lhs: tuple[str, ...], point
             console.print(f"wrote {out}/runs.parquet, summary.json and sobol.parquet")
         return
     if grid:
-        df = sweep(sc, grid=parse_grid(grid), n=reps, seed=seed, workers=workers, dask=dask, out=out)
+        points = parse_grid(grid)
+        if local_workers(workers, dask) is not None:
+            from ..resources import check_grid_memory
+
+            check_grid_memory(sc, points, workers)
+        df = sweep(sc, grid=points, n=reps, seed=seed, workers=workers, dask=dask, out=out)
     else:
         df = sweep(sc, design="random" if random_ else "lhs", ranges=parse_ranges(lhs), points=points,
                    n=reps, seed=seed, workers=workers, dask=dask, out=out)

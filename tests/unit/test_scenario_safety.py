@@ -257,3 +257,12 @@ def test_a_population_that_cannot_fit_is_refused(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("LOOPSIM_MEMORY_BYTES", "lots")
     code, _, err = run_main(["run", str(path)], capsys)
     assert code == 2 and "LOOPSIM_MEMORY_BYTES" in err and err.count("\n") == 1
+
+
+def test_a_sweep_point_that_cannot_fit_is_refused_before_the_store(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("LOOPSIM_MEMORY_BYTES", "1e9")
+    path = _write(tmp_path / "s.toml", TINY)
+    out = tmp_path / "sweep"
+    code, _, err = run_main(["sweep", str(path), "--grid", "market.initial_customers=10,2000000",
+                             "--out", str(out)], capsys)
+    assert code == 2 and err.count("\n") == 1 and "needs about 2.7 GB" in err and not out.exists()

@@ -17,8 +17,10 @@ from ..errors import ScenarioError
 from .base import SCHEMA_VERSION
 from .files import (
     MAX_EXTENDS_CHAIN,
+    MAX_NESTING,
     allowed_roots,
     check_extends_target,
+    nesting_depth,
     parse_toml,
     read_scenario_text,
 )
@@ -162,6 +164,8 @@ def loads_scenario(text: str, source: str = "<string>") -> Scenario:
 
 def validate_scenario(data: Mapping[str, Any], source: str | None = None) -> Scenario:
     """Validate a dict into a :class:`Scenario`, turning pydantic errors into one-line :class:`ScenarioError`."""
+    if nesting_depth(dict(data)) > MAX_NESTING:   # data built in Python, not read by parse_toml
+        raise ScenarioError(f"tables and arrays nested more than {MAX_NESTING} levels deep", source=source)
     version = data.get("schema_version", SCHEMA_VERSION)
     if not isinstance(version, int) or isinstance(version, bool):
         raise ScenarioError(f"must be the integer {SCHEMA_VERSION}, e.g. schema_version = {SCHEMA_VERSION} "

@@ -159,6 +159,16 @@ def test_deep_nesting_is_refused_in_one_line(tmp_path, text):
         loopsim.loads_scenario(TINY + text)
 
 
+def test_deep_data_from_python_is_refused():
+    deep: dict = {}
+    for _ in range(5000):
+        deep = {"k": deep}
+    with pytest.raises(ScenarioError, match="nested more than"):
+        loopsim.scenario.validate_scenario({"name": "x", "market": deep})
+    with pytest.raises(ScenarioError, match="nested more than"):
+        loopsim.load_scenario(BASE).with_overrides({"market.x": deep})
+
+
 def test_nesting_at_the_limit_is_read(tmp_path):
     text = TINY + "[" + ".".join(["t"] * MAX_NESTING) + "]\nx = 1\n"
     assert "t: unknown key" in _error(_write(tmp_path / "ok.toml", text))

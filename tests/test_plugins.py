@@ -18,20 +18,19 @@ import loopsim
 
 ROOT = Path(__file__).resolve().parents[1]
 HOWTO = ROOT / "docs" / "howto_custom_policy.md"
-SCENARIO = """name = "welcome"
-[market]
-initial_customers = 40
-[time]
-horizon_days = 20
-
-[[policies]]
-type = "welcome_gift"
-gift_cost = 4.0
-"""
 
 
 def _python_blocks() -> list[str]:
     return re.findall(r"^```python\n(.*?)^```", HOWTO.read_text(), flags=re.S | re.M)
+
+
+def _policy_module() -> str:
+    """The how-to's plug-in module: its first example above the experiment (as the how-to says)."""
+    return _python_blocks()[0].split("# a shop a tenth the size")[0]
+
+
+def _scenario() -> str:
+    return re.findall(r"^```toml\n(.*?)^```", HOWTO.read_text(), flags=re.S | re.M)[0]
 
 
 def _cli(*args: str, cwd: Path, pythonpath: Path | None = None) -> subprocess.CompletedProcess:
@@ -51,20 +50,21 @@ def _one_line_error(r: subprocess.CompletedProcess) -> str:
 
 @pytest.fixture
 def study(tmp_path) -> Path:
-    """A folder with the how-to's policy as ``my_policies.py`` and a scenario using it."""
-    (tmp_path / "my_policies.py").write_text(_python_blocks()[0])
-    (tmp_path / "welcome.toml").write_text(SCENARIO)
+    """A folder with the how-to's policy as ``my_policies.py`` and its scenario ``voucher.toml``."""
+    (tmp_path / "my_policies.py").write_text(_policy_module())
+    (tmp_path / "voucher.toml").write_text(_scenario())
     return tmp_path
 
 
-def test_howto_code_blocks_run(tmp_path):
+def test_howto_code_blocks_run():
     blocks = _python_blocks()
-    assert len(blocks) >= 2
-    r = subprocess.run([sys.executable, "-c", "\n".join(blocks)], cwd=tmp_path, capture_output=True,
-                       text=True, timeout=180)
+    assert blocks and "register_policy" in _policy_module() and "compare(" not in _policy_module()
+    r = subprocess.run([sys.executable, "-c", "\n".join(blocks)], cwd=ROOT, capture_output=True,
+                       text=True, timeout=300)
     assert r.returncode == 0, r.stderr
-    gifts, cost, reward_cost = map(float, r.stdout.split())
-    assert gifts > 0 and cost == 4.0 * gifts and reward_cost >= cost
+    used = re.search(r"voucher\s+vouchers_used\s+([\d.]+)", r.stdout)
+    cost = re.search(r"voucher\s+reward_cost\s+[\d.]+\s+([\d.]+)", r.stdout)   # the paired difference
+    assert used and float(used.group(1)) > 0 and cost and float(cost.group(1)) > 0, r.stdout
 
 
 def test_extension_api_is_public():
@@ -80,15 +80,15 @@ def test_extension_api_is_public():
 
 
 def test_plugin_option_makes_the_type_known(study):
-    err = _one_line_error(_cli("check", "welcome.toml", cwd=study))
-    assert "unknown policy type 'welcome_gift'" in err and "--plugin MODULE" in err
-    r = _cli("--plugin", "my_policies", "check", "welcome.toml", cwd=study)
-    assert r.returncode == 0 and "policies: welcome_gift" in r.stdout, r.stderr
+    err = _one_line_error(_cli("check", "voucher.toml", cwd=study))
+    assert "unknown policy type 'second_purchase_voucher'" in err and "--plugin MODULE" in err
+    r = _cli("--plugin", "my_policies", "check", "voucher.toml", cwd=study)
+    assert r.returncode == 0 and "policies: second_purchase_voucher" in r.stdout, r.stderr
     # worker processes import the plug-in again when they unpickle the scenario
-    r = _cli("--plugin", "my_policies", "run", "welcome.toml", "--reps", "2", "--workers", "2", cwd=study)
-    assert r.returncode == 0 and "welcome_gift_cost" in r.stdout, r.stderr
-    r = _cli("--plugin", "my_policies", "policies", "welcome_gift", cwd=study)
-    assert r.returncode == 0 and "gift_cost" in r.stdout and "take_up" in r.stdout, r.stderr
+    r = _cli("--plugin", "my_policies", "run", "voucher.toml", "--reps", "2", "--workers", "2", cwd=study)
+    assert r.returncode == 0 and "vouchers_used" in r.stdout, r.stderr
+    r = _cli("--plugin", "my_policies", "policies", "second_purchase_voucher", cwd=study)
+    assert r.returncode == 0 and "rate_uplift" in r.stdout and "Money off" in r.stdout, r.stderr
 
 
 @pytest.mark.parametrize("module, words", [
@@ -98,7 +98,7 @@ def test_plugin_option_makes_the_type_known(study):
 ])
 def test_a_plugin_that_fails_gives_one_line(study, module, words):
     (study / "broken_policies.py").write_text("x = 1 / 0\n")
-    err = _one_line_error(_cli("--plugin", module, "check", "welcome.toml", cwd=study))
+    err = _one_line_error(_cli("--plugin", module, "check", "voucher.toml", cwd=study))
     assert "--plugin" in err and module in err and words in err
 
 
@@ -115,19 +115,20 @@ def _install(site: Path, dist: str, entry_points: str, modules: dict[str, str]) 
 def test_an_installed_plugin_is_found_by_its_entry_point(study, tmp_path_factory):
     site = tmp_path_factory.mktemp("site")
     # the class entry point of a module that does not register it itself
-    code = _python_blocks()[0].replace("@loopsim.register_policy\n", "")
-    _install(site, "loopsim_gift", "welcome_gift = gift_plugin:WelcomeGift", {"gift_plugin.py": code})
+    code = _policy_module().replace("@register_policy\n", "")
+    _install(site, "loopsim_voucher", "voucher = voucher_plugin:SecondPurchaseVoucher",
+             {"voucher_plugin.py": code})
     (study / "my_policies.py").unlink()
-    r = _cli("check", "welcome.toml", cwd=study, pythonpath=site)
-    assert r.returncode == 0 and "welcome_gift" in r.stdout, r.stderr
-    r = _cli("run", "welcome.toml", cwd=study, pythonpath=site)
-    assert r.returncode == 0 and "welcome_gift_cost" in r.stdout, r.stderr
+    r = _cli("check", "voucher.toml", cwd=study, pythonpath=site)
+    assert r.returncode == 0 and "second_purchase_voucher" in r.stdout, r.stderr
+    r = _cli("run", "voucher.toml", cwd=study, pythonpath=site)
+    assert r.returncode == 0 and "vouchers_used" in r.stdout, r.stderr
 
 
 def test_a_broken_installed_plugin_is_named(study, tmp_path_factory):
     site = tmp_path_factory.mktemp("site")
     _install(site, "loopsim_broken", "broken = broken_plugin:Policy", {"broken_plugin.py": "raise RuntimeError('boom')\n"})
-    err = _one_line_error(_cli("check", "welcome.toml", cwd=study, pythonpath=site))
+    err = _one_line_error(_cli("check", "voucher.toml", cwd=study, pythonpath=site))
     assert "plug-in 'broken'" in err and "loopsim_broken" in err and "RuntimeError: boom" in err
 
 

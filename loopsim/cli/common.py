@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from ..errors import LoopsimError
 
@@ -104,6 +105,11 @@ set_opt = click.option("--set", "set_", multiple=True, metavar="PATH=VALUE",
 
 
 # ---------------------------------------------------------------------------- helpers
+def note(text: str) -> None:
+    """Print ``note: text`` with the "note:" in yellow (``text`` printed literally)."""
+    console.print(Text.assemble(("note:", "yellow"), " ", text))
+
+
 def load(path: Path, sets: list[str] | None = None, workers: int | None = None):
     """Load a scenario with ``--set`` overrides (errors are one-line ScenarioErrors); with
     ``workers`` (processes about to run it on this machine), refuse one that cannot fit in memory."""

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 from rich.table import Table
-from rich.text import Text
 
 from ..errors import LoopsimError, ScenarioError
 from .common import (
@@ -16,6 +15,7 @@ from .common import (
     app,
     console,
     load,
+    note,
     scenario_arg,
     seed_opt,
     set_opt,
@@ -114,10 +114,9 @@ def calibrate(log: str, out: Path, extends: Path | None, model: str, unit_days: 
         except ValueError as exc:
             raise LoopsimError(f"{path}: {str(exc).splitlines()[0]}") from None
     for w in caught:
-        console.print(Text.assemble(("note:", "yellow"), f" {w.message}"))
+        note(str(w.message))
     if cal.spend is not None and cal.spend.params["q"] <= 1:
-        console.print(Text.assemble(("note:", "yellow"), " the spend model is left out (q <= 1); the "
-                                    "scenario keeps its base's spend"))
+        note("the spend model is left out (q <= 1); the scenario keeps its base's spend")
         cal.spend = None
     for fit, title in ((cal.purchase, {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD"}[model]),
                        (cal.spend, "Gamma-Gamma spend")):

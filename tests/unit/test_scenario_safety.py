@@ -228,6 +228,13 @@ def test_user_strings_print_literally(tmp_path, capsys, name):
     assert f"seg {name}" in run_main(["check", str(a)], capsys)[1]
 
 
+def test_notes_print_their_text_literally(capsys):
+    from loopsim.cli.common import note
+
+    note("column [bold]amount[/] has \x1b[2J")
+    assert capsys.readouterr().out == "note: column [bold]amount[/] has \\x1b[2J\n"
+
+
 def test_control_characters_are_escaped(tmp_path, capsys):
     path = _write(tmp_path / "a.toml", 'name = "a\\u001b]0;pwn\\u0007b\\u202ec"\n[market]\n'
                   'initial_customers = 20\n[time]\nhorizon_days = 10\n')

@@ -107,7 +107,7 @@ set_opt = click.option("--set", "set_", multiple=True, metavar="PATH=VALUE",
 # ---------------------------------------------------------------------------- helpers
 def note(text: str) -> None:
     """Print ``note: text`` with the "note:" in yellow (``text`` printed literally)."""
-    console.print(Text.assemble(("note:", "yellow"), " ", text))
+    console.print(Text.assemble(("note:", "yellow"), " ", printable(text)))
 
 
 def load(path: Path, sets: list[str] | None = None, workers: int | None = None):

@@ -24,6 +24,7 @@ from .common import (
     load,
     local_workers,
     precision_opts,
+    printable,
     scenario_arg,
     seed_opt,
     set_opt,
@@ -60,7 +61,7 @@ def run(scenario: Path, reps: int | None, seed: int, workers: int, precision: fl
     from ..engine import simulate
 
     if single:
-        status = Text(f"simulating {sc.name} ...")   # a str would be read as markup
+        status = Text(printable(f"simulating {sc.name} ..."))   # a str would be read as markup
         with console.status(status, spinner="dots") if sys.stderr.isatty() else _null():
             res = simulate(sc, seed=seed)
         t = Table(title=f"{sc.name}  (seed {seed}, {res.elapsed_seconds:.1f} s)")

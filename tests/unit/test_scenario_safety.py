@@ -214,7 +214,10 @@ NAMES = ["x[/]y", "[bold red]pwn", ":joy: [link=http://x]z[/link]"]
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_user_strings_print_literally(tmp_path, capsys, name):
+def test_user_strings_print_literally(tmp_path, capsys, monkeypatch, name):
+    from loopsim.cli.common import console
+
+    monkeypatch.setattr(console, "_width", 250)   # wide enough that no name is folded mid-word
     text = (f'name = "{name}"\n[market]\ninitial_customers = 20\n[time]\nhorizon_days = 15\n'
             f'[[population.segments]]\nname = "seg {name}"\nshare = 1.0\n')
     a = _write(tmp_path / "a.toml", text)

@@ -8,6 +8,9 @@ Quick start::
     run.summary["retention_rate"], run.customers.head()
     pts = loopsim.load_scenario("scenarios/retailer_points.toml")
     loopsim.compare({"base": sc, "points": pts}, n=20, seed=1).table()
+
+Custom policies: :func:`register_policy`, :class:`PolicyParams` and the hooks' :class:`Context`
+(``docs/howto_custom_policy.md``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from importlib.metadata import PackageNotFoundError, version
 from .engine import simulate
 from .errors import LoopsimError, ScenarioError
 from .metrics import Metric
+from .registry import Context, Policy, PolicyParams, register_policy
 from .result import RunResult
 from .scenario import Scenario, load_scenario, loads_scenario, policy_types
 
@@ -25,8 +29,9 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
-__all__ = ["LoopsimError", "Metric", "RunResult", "Scenario", "ScenarioError", "__version__", "compare", "load_scenario",
-           "loads_scenario", "policy_types", "replicate", "simulate", "sobol", "sweep"]
+__all__ = ["Context", "LoopsimError", "Metric", "Policy", "PolicyParams", "RunResult", "Scenario", "ScenarioError",
+           "__version__", "compare", "load_scenario", "loads_scenario", "policy_types", "register_policy",
+           "replicate", "simulate", "sobol", "sweep"]
 
 
 def __getattr__(name):

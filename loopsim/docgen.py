@@ -37,6 +37,7 @@ from .scenario import (
     Time,
     Winback,
 )
+from .scenario.files import LOADING_RULES
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("[time]", Time),
@@ -115,6 +116,7 @@ def render() -> str:
             out.append(f"| `{f.alias or name}` | {_type_name(f.annotation)} | {_default(f)} | "
                        f"{(f.description or '').replace('|', '/')} |")
         out.append("")
+    out += LOADING_RULES
     return "\n".join(out)
 
 

@@ -48,9 +48,10 @@ def kaplan_meier(tenure: np.ndarray, churned: np.ndarray, grid: np.ndarray,
     with np.errstate(divide="ignore", invalid="ignore"):
         green = np.cumsum(np.where(n_at > d_at, d_at / (n_at * (n_at - d_at)), np.inf))
     # value at each grid point: the last churn tenure at or before it
-    idx = np.searchsorted(times, grid, side="right") - 1
-    s = np.where(idx >= 0, surv[np.maximum(idx, 0)], 1.0)
-    g = np.where(idx >= 0, green[np.maximum(idx, 0)], 0.0)
+    # (before the first churn, or with no churn at all, S = 1 with no variance)
+    idx = np.searchsorted(times, grid, side="right")
+    s = np.concatenate([[1.0], surv])[idx]
+    g = np.concatenate([[0.0], green])[idx]
     lo, hi = _loglog_band(s, g, confidence)
     at_risk = len(tenure) - np.searchsorted(srt, grid, side="left")
     n_churned = np.searchsorted(np.sort(tenure[churned]), grid, side="right")

@@ -87,3 +87,11 @@ def test_retention_rate_and_curve_are_different_figures(run):
     rate = run.summary["retention_rate"]
     assert rate == pytest.approx(run.summary["active_at_end"] / run.summary["customers_acquired"])
     assert rate > curve["retention"].iloc[-1] + 0.05
+
+
+def test_no_churn_at_all_is_full_retention_with_no_band():
+    # every customer censored (nobody churned): S = 1 at every tenure, as scipy's estimator says
+    out = kaplan_meier(np.array([5.0, 10.0, 20.0]), np.array([False, False, False]), np.arange(0.0, 21.0, 5.0))
+    assert list(out["retention"]) == [1.0] * 5
+    assert list(out["ci_low"]) == [1.0] * 5 and list(out["ci_high"]) == [1.0] * 5
+    assert list(out["at_risk"]) == [3, 3, 2, 1, 1]

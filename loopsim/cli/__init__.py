@@ -15,7 +15,7 @@ from rich.console import Console
 
 from ..errors import LoopsimError, ScenarioError
 from . import data, experiments, single  # noqa: F401  (registers the commands)
-from .common import app
+from .common import app, printable
 
 __all__ = ["app", "main"]
 
@@ -42,35 +42,43 @@ def main(argv: list[str] | None = None) -> None:
             signal.signal(signal.SIGTERM, term)
 
 
+class _OneLine(Console):
+    """stderr: one line per message, printed literally (no markup; control characters and line
+    breaks from user input escaped)."""
+
+    def print(self, text: str, **kwargs) -> None:   # type: ignore[override]
+        super().print(printable(text, keep=""), markup=False, emoji=False, **kwargs)
+
+
 def _main(argv: list[str] | None) -> None:
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    err = _OneLine(stderr=True, highlight=False, soft_wrap=True)
     try:
         rv = app.main(args=argv, standalone_mode=False, prog_name="loopsim")
         if isinstance(rv, int) and rv:
             sys.exit(rv)
     except (LoopsimError, ScenarioError) as exc:
-        err.print(f"loopsim: error: {exc}", markup=False)
+        err.print(f"loopsim: error: {exc}")
         sys.exit(2)
     except click.exceptions.NoArgsIsHelpError as exc:
         click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
         sys.exit(0)
     except click.exceptions.NoSuchOption as exc:
-        err.print(f"loopsim: error: {exc.format_message()}", markup=False)
+        err.print(f"loopsim: error: {exc.format_message()}")
         sys.exit(2)
     except click.exceptions.UsageError as exc:
         msg = exc.format_message().replace("\n", " ")
-        err.print(f"loopsim: error: {msg}", markup=False)
+        err.print(f"loopsim: error: {msg}")
         sys.exit(2)
     except (click.exceptions.Abort, KeyboardInterrupt):
-        err.print("loopsim: error: interrupted", markup=False)
+        err.print("loopsim: error: interrupted")
         sys.exit(2)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except MemoryError:
         err.print("loopsim: error: out of memory; simulate fewer customers (market.initial_customers, "
-                  "arrivals), a shorter time.horizon_days, or use fewer --workers", markup=False)
+                  "arrivals), a shorter time.horizon_days, or use fewer --workers")
         sys.exit(2)
     except OSError as exc:
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-        err.print(f"loopsim: error: {where}{exc.strerror or exc}", markup=False)
+        err.print(f"loopsim: error: {where}{exc.strerror or exc}")
         sys.exit(2)

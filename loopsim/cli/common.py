@@ -9,16 +9,44 @@ from __future__ import annotations
 import math
 import os
 import sys
+import unicodedata
 from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from ..errors import LoopsimError
 
+
+def printable(text: str, keep: str = "\n\t") -> str:
+    """``text`` with control characters (but those in ``keep``) and bidirectional overrides shown
+    as escapes: names from users' files cannot drive the terminal (ESC sequences) or reorder
+    what is shown."""
+    return "".join(ch if ch in keep or not _hidden(ch) else ascii(ch)[1:-1] for ch in text)
+
+
+def _hidden(ch: str) -> bool:
+    cat = unicodedata.category(ch)
+    return cat == "Cc" or (cat == "Cf" and ch in _BIDI)
+
+
+_BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+class _PlainConsole(Console):
+    """A console that prints strings as they are: no markup, no emoji codes (a scenario named
+    "x[/]y" or ":joy:" prints literally) and control characters escaped. Style with
+    :class:`rich.text.Text` where needed."""
+
+    def render_str(self, text: str, **kwargs):   # every str printed or put in a table passes here
+        return super().render_str(printable(text), **kwargs)
+
+
 # Piped or logged output (not a terminal) gets a width that fits the comparison tables instead of
 # rich's 80-column default; COLUMNS still wins.
-console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 140)
+console = _PlainConsole(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 140,
+                        markup=False, emoji=False)
 
 
 def _version_string() -> str:
@@ -31,9 +59,26 @@ def _version_string() -> str:
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True,
               help="Show the version and exit.",
               callback=lambda ctx, _p, v: (click.echo(_version_string()), ctx.exit()) if v else None)
-def app():
+@click.option("--plugin", "plugins", multiple=True, metavar="MODULE",
+              help="Import a Python module that registers policy types (repeatable); installed "
+                   "plug-ins (entry points loopsim.policies) need no option.")
+@click.option("--scenario-path", "scenario_paths", multiple=True, metavar="DIR",
+              type=click.Path(path_type=Path, file_okay=False),
+              help="Also let scenario files extend files under DIR (repeatable; as "
+                   "LOOPSIM_SCENARIO_PATH). See docs/scenarios.md.")
+@click.pass_context
+def app(ctx: click.Context, plugins: tuple[str, ...], scenario_paths: tuple[Path, ...]):
     """Simulate the customer loyalty loop: funnel, purchases, rewards, service, personalisation,
     advocacy and churn, with real costs."""
+    from ..registry import load_plugin
+    from ..scenario.files import allow_scenario_paths
+
+    for module in plugins:
+        load_plugin(module)
+    for d in scenario_paths:
+        if not d.is_dir():
+            raise LoopsimError(f"--scenario-path {d}: not a folder")
+    ctx.with_resource(allow_scenario_paths(scenario_paths))
 
 
 scenario_arg = click.argument("scenario", type=click.Path(path_type=Path))
@@ -60,12 +105,27 @@ set_opt = click.option("--set", "set_", multiple=True, metavar="PATH=VALUE",
 
 
 # ---------------------------------------------------------------------------- helpers
-def load(path: Path, sets: list[str] | None = None):
-    """Load a scenario with ``--set`` overrides (errors are one-line ScenarioErrors)."""
+def note(text: str) -> None:
+    """Print ``note: text`` with the "note:" in yellow (``text`` printed literally)."""
+    console.print(Text.assemble(("note:", "yellow"), " ", printable(text)))
+
+
+def load(path: Path, sets: list[str] | None = None, workers: int | None = None):
+    """Load a scenario with ``--set`` overrides (errors are one-line ScenarioErrors); with
+    ``workers`` (processes about to run it on this machine), refuse one that cannot fit in memory."""
+    from ..resources import check_memory
     from ..scenario import load_scenario, parse_override
 
     overrides = dict(parse_override(s) for s in (sets or []))
-    return load_scenario(path, overrides)
+    sc = load_scenario(path, overrides)
+    if workers is not None:
+        check_memory(sc, workers)
+    return sc
+
+
+def local_workers(workers: int, dask: str | None) -> int | None:
+    """How many processes of this machine a run uses at once (None: a remote Dask cluster's)."""
+    return workers if dask in (None, "local") else None
 
 
 def fmt(v: float) -> str:

@@ -13,6 +13,7 @@ from .common import (
     app,
     console,
     load,
+    note,
     scenario_arg,
     seed_opt,
     set_opt,
@@ -56,8 +57,8 @@ def calibrate(log: str, out: Path, extends: Path | None, model: str, unit_days: 
     done = calibrate_log(log, out, extends=extends, model=model, unit_days=unit_days,
                          calibration_end=calibration_end, customer_col=customer_col,
                          time_col=time_col, amount_col=amount_col, time_format=time_format)
-    for note in done.notes:
-        console.print(f"[yellow]note:[/yellow] {note}")
+    for text in done.notes:
+        note(text)
     cal = done.calibration
     for fit, title in ((cal.purchase, MODEL_TITLES[model]),
                        (cal.spend, "Gamma-Gamma spend")):
@@ -129,7 +130,7 @@ def export_transactions(scenario: Path, out: Path, seed: int, set_: tuple[str, .
         start = pd.Timestamp(start_date)
     except (ValueError, TypeError):
         raise LoopsimError(f"--start-date: {start_date!r} is not a date like 2000-01-01") from None
-    sc = load(scenario, set_)
+    sc = load(scenario, set_, workers=1)
     if not sc.time.record_transactions:
         raise LoopsimError(f"{scenario}: time.record_transactions is false; nothing to export")
     res = simulate(sc, seed=seed)

@@ -23,6 +23,7 @@ from .common import (
     fmt,
     fmt_ci,
     load,
+    local_workers,
     precision_opts,
     scenario_arg,
     seed_opt,
@@ -82,7 +83,8 @@ def compare_cmd(scenarios: tuple[Path, ...], reps: int, seed: int, workers: int,
     _check_out(out)
     _check_metric(metric)
     _check_reps_cap(reps, max_reps, precision)
-    designs = {n: load(p, set_) for n, p in zip(_design_names(list(scenarios)), scenarios, strict=True)}
+    designs = {n: load(p, set_, workers=local_workers(workers, dask))
+               for n, p in zip(_design_names(list(scenarios)), scenarios, strict=True)}
     cmp = run_compare(designs, n=reps, seed=seed, crn=not independent, workers=workers,
                       precision=precision, metric=metric, max_reps=max_reps, dask=dask, out=out)
     wanted = (*_COMPARE_METRICS, "service_contacts", *_SERVICE_METRICS)
@@ -153,7 +155,7 @@ def sweep_cmd(scenario: Path, grid: tuple[str, ...], lhs: tuple[str, ...], point
         raise LoopsimError("--random and --sobol: choose one (Sobol indices use their own sample)")
     if sobol_metric is not None and (points < 2 or points & (points - 1)):
         raise LoopsimError(f"--points: Sobol indices need a power of 2 from 2 up (got {points})")
-    sc = load(scenario, set_)
+    sc = load(scenario, set_, workers=local_workers(workers, dask))
     if sobol_metric is not None:
         if not lhs:
             raise LoopsimError("--sobol needs parameter ranges given with --lhs PATH=LOW:HIGH")
@@ -170,7 +172,12 @@ def sweep_cmd(scenario: Path, grid: tuple[str, ...], lhs: tuple[str, ...], point
             console.print(f"wrote {out}/runs.parquet, summary.json and sobol.parquet")
         return
     if grid:
-        df = sweep(sc, grid=parse_grid(grid), n=reps, seed=seed, workers=workers, dask=dask, out=out)
+        points = parse_grid(grid)
+        if local_workers(workers, dask) is not None:
+            from ..resources import check_grid_memory
+
+            check_grid_memory(sc, points, workers)
+        df = sweep(sc, grid=points, n=reps, seed=seed, workers=workers, dask=dask, out=out)
     else:
         df = sweep(sc, design="random" if random_ else "lhs", ranges=parse_ranges(lhs), points=points,
                    n=reps, seed=seed, workers=workers, dask=dask, out=out)

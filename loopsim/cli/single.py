@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from ..errors import LoopsimError
 from ..units import shown_name, shown_value
@@ -22,7 +23,9 @@ from .common import (
     dask_opt,
     fmt,
     load,
+    local_workers,
     precision_opts,
+    printable,
     scenario_arg,
     seed_opt,
     set_opt,
@@ -54,12 +57,14 @@ def run(scenario: Path, reps: int | None, seed: int, workers: int, precision: fl
     _check_out(out)
     _check_metric(metric)
     _check_reps_cap(reps, max_reps, precision)
-    sc = load(scenario, set_)
+    single = precision is None and (reps is None or reps == 1) and dask is None
+    sc = load(scenario, set_, workers=1 if single else local_workers(workers, dask))
     ext = ".csv" if fmt_ == "csv" else ".parquet"
     from ..engine import simulate
 
-    if precision is None and (reps is None or reps == 1) and dask is None:
-        with console.status(f"simulating {sc.name} ...", spinner="dots") if sys.stderr.isatty() else _null():
+    if single:
+        status = Text(printable(f"simulating {sc.name} ..."))   # a str would be read as markup
+        with console.status(status, spinner="dots") if sys.stderr.isatty() else _null():
             res = simulate(sc, seed=seed)
         t = Table(title=f"{sc.name}  (seed {seed}, {res.elapsed_seconds:.1f} s)")
         t.add_column("metric")
@@ -134,7 +139,7 @@ def trace(scenario: Path, customer: int | None, seed: int, set_: tuple[str, ...]
     from ..engine import simulate
     from ..records import Tracer
 
-    sc = load(scenario, set_)
+    sc = load(scenario, set_, workers=1)
     tracer = Tracer(ids={customer}) if customer is not None else Tracer(limit=sys.maxsize)
     res = simulate(sc, seed=seed, tracer=tracer)
     if customer is None:

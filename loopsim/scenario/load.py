@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import copy
 import os
-import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +15,18 @@ from pydantic import (
 
 from ..errors import ScenarioError
 from .base import SCHEMA_VERSION
+from .files import (
+    MAX_EXTENDS_CHAIN,
+    MAX_NESTING,
+    allowed_roots,
+    check_extends_target,
+    nesting_depth,
+    parse_toml,
+    read_scenario_text,
+)
 from .model import Scenario
 from .overrides import _allowed_keys, _dist_names, _set_path
-from .schema import _walk
+from .schema import _walk, check_int64
 
 
 def _deep_merge(base: dict, top: dict) -> dict:
@@ -31,37 +39,24 @@ def _deep_merge(base: dict, top: dict) -> dict:
     return out
 
 
-def _read_toml(path: Path, shown: str | None = None) -> dict:
-    shown = shown or str(path)
-    if not path.exists():
-        raise ScenarioError("file not found", source=shown)
-    if path.is_dir():
-        raise ScenarioError("is a directory, not a scenario file", source=shown)
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"malformed TOML: {exc}", source=shown) from None
-    except UnicodeDecodeError:
-        raise ScenarioError("not a UTF-8 text file", source=shown) from None
-
-
-def load_raw(path: str | Path, _stack: tuple[Path, ...] = ()) -> dict:
-    """Read a scenario file and resolve ``extends`` (without validating)."""
-    return _load(Path(path), str(path), _stack)[0]
+def load_raw(path: str | Path, scenario_path: Iterable[str | os.PathLike] = ()) -> dict:
+    """Read a scenario file and resolve ``extends`` (without validating); ``scenario_path``
+    adds folders ``extends`` may read (see :mod:`loopsim.scenario.files`)."""
+    return _load(Path(path), str(path), allowed_roots(Path(path).resolve(), scenario_path))[0]
 
 
 Origins = dict[tuple[str, ...], tuple[str, ...]]
 
 
-def _load(path: Path, shown: str, _stack: tuple[Path, ...] = ()) -> tuple[dict, Origins]:
+def _load(path: Path, shown: str, roots: tuple[Path, ...],
+          _stack: tuple[Path, ...] = ()) -> tuple[dict, Origins]:
     """:func:`load_raw`, and where each value came from: ``{key path: (file, the file extending
     it, ...)}`` for every value that is not a table (files as shown in messages)."""
     path = path.resolve()
     if path in _stack:
         chain = " -> ".join(p.name for p in (*_stack, path))
         raise ScenarioError(f"extends cycle: {chain}", source=str(_stack[-1]), field="extends")
-    data = _read_toml(path, shown)
+    data = parse_toml(read_scenario_text(path, shown), shown)
     if not data:
         # every field has a default, so an empty file would silently run the default model;
         # an empty file is far more often a mistake (a failed copy, the wrong path)
@@ -71,24 +66,35 @@ def _load(path: Path, shown: str, _stack: tuple[Path, ...] = ()) -> tuple[dict, 
     own: Origins = {k: (shown,) for k in _leaves(data)}
     if parent is None:
         return data, own
+    ppath, pshown = _parent(parent, path, shown, roots, len(_stack) + 1)
+    base, inherited = _load(ppath, pshown, roots, (*_stack, path))
+    origins = {k: (*v, shown) for k, v in inherited.items()
+               if not any(_overlaps(k, mine) for mine in own)}
+    origins.update(own)
+    return _deep_merge(base, data), origins
+
+
+def _parent(parent: Any, path: Path, shown: str, roots: tuple[Path, ...], depth: int) -> tuple[Path, str]:
+    """The resolved file an ``extends = parent`` in ``path`` names, and how messages show it;
+    refused when it is not a non-empty string, is outside the allowed trees, or the chain is
+    too long."""
     if not isinstance(parent, str):
         raise ScenarioError(f"must be a file name (string), e.g. extends = \"base.toml\" (got {parent!r})",
                             source=shown, field="extends")
     if not parent.strip():
         raise ScenarioError("is empty; name the scenario file this one extends, e.g. extends = \"base.toml\"",
                             source=shown, field="extends")
-    ppath = (path.parent / parent)
+    if depth >= MAX_EXTENDS_CHAIN:
+        raise ScenarioError(f"an extends chain of more than {MAX_EXTENDS_CHAIN} files",
+                            source=shown, field="extends")
+    ppath = (path.parent / parent).resolve()
+    check_extends_target(ppath, roots, parent, shown)
     if not ppath.exists():
         raise ScenarioError(f"extends {parent!r}: file not found ({ppath})", source=shown, field="extends")
     if ppath.is_dir():
         raise ScenarioError(f"{parent!r} is a directory ({ppath}), not a scenario file",
                             source=shown, field="extends")
-    base, inherited = _load(ppath, os.path.normpath(os.path.join(os.path.dirname(shown), parent)),
-                            (*_stack, path))
-    origins = {k: (*v, shown) for k, v in inherited.items()
-               if not any(_overlaps(k, mine) for mine in own)}
-    origins.update(own)
-    return _deep_merge(base, data), origins
+    return ppath, os.path.normpath(os.path.join(os.path.dirname(shown), parent))
 
 
 def _leaves(data: Mapping, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -119,8 +125,12 @@ def _blame(origins: Origins, field: str | None, top: str, overridden: list[tuple
     return chain[0] if len(chain) == 1 else f"{chain[0]} (extended by {', extended by '.join(chain[1:])})"
 
 
-def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None, *,
+                  scenario_path: Iterable[str | os.PathLike] = ()) -> Scenario:
     """Load, resolve ``extends``, apply ``overrides`` (dotted paths) and validate a scenario file.
+
+    ``extends`` may read files in the top-level file's folder tree, in scenario libraries, in
+    ``scenario_path`` folders and in ``LOOPSIM_SCENARIO_PATH`` (see :mod:`.files`).
 
     Raises
     ------
@@ -128,7 +138,7 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
         One line naming the file (the base file a bad value came from, for ``extends``), the
         field path and what is allowed.
     """
-    data, origins = _load(Path(path), str(path))
+    data, origins = _load(Path(path), str(path), allowed_roots(Path(path).resolve(), scenario_path))
     overridden = []
     for k, v in (overrides or {}).items():
         try:
@@ -146,10 +156,7 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
 
 def loads_scenario(text: str, source: str = "<string>") -> Scenario:
     """Validate a scenario given as TOML text (``extends`` is not allowed here)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"malformed TOML: {exc}", source=source) from None
+    data = parse_toml(text, source)
     if "extends" in data:
         raise ScenarioError("extends needs a file; use load_scenario", source=source, field="extends")
     return validate_scenario(data, source=source)
@@ -157,6 +164,8 @@ def loads_scenario(text: str, source: str = "<string>") -> Scenario:
 
 def validate_scenario(data: Mapping[str, Any], source: str | None = None) -> Scenario:
     """Validate a dict into a :class:`Scenario`, turning pydantic errors into one-line :class:`ScenarioError`."""
+    if nesting_depth(dict(data)) > MAX_NESTING:   # data built in Python, not read by parse_toml
+        raise ScenarioError(f"tables and arrays nested more than {MAX_NESTING} levels deep", source=source)
     version = data.get("schema_version", SCHEMA_VERSION)
     if not isinstance(version, int) or isinstance(version, bool):
         raise ScenarioError(f"must be the integer {SCHEMA_VERSION}, e.g. schema_version = {SCHEMA_VERSION} "
@@ -165,9 +174,14 @@ def validate_scenario(data: Mapping[str, Any], source: str | None = None) -> Sce
         raise ScenarioError(f"unsupported schema_version {version!r}; this loopsim reads {SCHEMA_VERSION}",
                             source=source, field="schema_version")
     try:
-        return Scenario.model_validate(dict(data))
+        sc = Scenario.model_validate(dict(data))
     except ValidationError as exc:
         raise _to_scenario_error(exc, data, source) from None
+    huge = check_int64(sc.model_dump(by_alias=True))
+    if huge is not None:   # results are stored as 64-bit integers; Python's are unbounded
+        raise ScenarioError(f"must fit in a 64-bit integer (-2**63 to 2**63-1; got {huge[1]})",
+                            source=source, field=huge[0])
+    return sc
 
 
 def _to_scenario_error(exc: ValidationError, data: Mapping, source: str | None) -> ScenarioError:

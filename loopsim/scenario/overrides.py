@@ -12,8 +12,9 @@ from pydantic import (
 
 from ..errors import ScenarioError
 from ..registry import POLICY_REGISTRY, policy_types
+from .files import MAX_NESTING, nesting_depth
 from .model import Scenario
-from .schema import _field_type, _item_type, _keys, _walk
+from .schema import INT_MAX, INT_MIN, _field_type, _item_type, _keys, _walk
 
 
 def _dist_names():
@@ -97,4 +98,11 @@ def parse_override(text: str) -> tuple[str, Any]:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
         value = raw
+    except RecursionError:   # tomllib recurses once per level of nesting
+        value = None
+    if value is None or nesting_depth({"v": value}) > MAX_NESTING:
+        raise ScenarioError(f"arrays or tables nested more than {MAX_NESTING} levels deep", field=path)
+    if isinstance(value, int) and not isinstance(value, bool) and not INT_MIN <= value <= INT_MAX:
+        # caught here, before a sweep starts a store, not only when the point is validated
+        raise ScenarioError(f"must fit in a 64-bit integer (-2**63 to 2**63-1; got {raw})", field=path)
     return path, value

@@ -22,7 +22,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ..dists import DISTRIBUTIONS, _Dist
-from ..registry import PolicyParams, policy_types
+from ..registry import PLUGIN_HINT, PolicyParams, policy_types
 
 
 def _validate_policy(raw: Any, index: int) -> PolicyParams:
@@ -37,7 +37,8 @@ def _validate_policy(raw: Any, index: int) -> PolicyParams:
     if not isinstance(t, str) or t not in registry:
         hint = difflib.get_close_matches(str(t), registry, n=1)
         extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-        raise ValueError(f"policies.{index}.type: unknown policy type {t!r}{extra}; allowed: {', '.join(registry)}")
+        raise ValueError(f"policies.{index}.type: unknown policy type {t!r}{extra}; allowed: {', '.join(registry)}"
+                         f"; {PLUGIN_HINT}")
     try:
         return registry[t].Params.model_validate(dict(raw))
     except ValidationError as exc:
@@ -169,9 +170,37 @@ def _check_value(ann: Any, value: Any, path: str, inf_ok: float | None = None) -
             raise _field_error(path, f"must be a valid number, not a boolean (got {str(value).lower()})")
         if isinstance(value, str) and str not in members and value not in literals:
             raise _field_error(path, f"must be a valid number, not a string (got {value!r})")
+    elif bool in members and not isinstance(value, bool) and str not in members and value not in literals:
+        # pydantic would read "yes", 1 or "off" as a boolean; a scenario says true or false
+        raise _field_error(path, f"must be true or false (got {value!r})")
+    _check_range(members, value, path, inf_ok)
+
+
+def _check_range(members: list[Any], value: Any, path: str, inf_ok: float | None) -> None:
+    """Refuse non-finite floats (integers beyond 64 bits: :func:`check_int64`, after the fields'
+    own bounds, whose messages say more)."""
     if isinstance(value, float) and not math.isfinite(value) and value != inf_ok:
         also = "" if inf_ok is None else f" or {inf_ok!r}"
         raise _field_error(path, f"must be a finite number{also} (got {value!r})")
+
+
+#: Integers a scenario may hold: 64-bit, as stored in result tables (Parquet int64).
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+
+
+def check_int64(data: Any) -> tuple[str, int] | None:
+    """The dotted path and value of an integer beyond 64 bits in validated scenario data (a
+    dump), or None; iterative (the data's depth is bounded, but this needs no recursion at all)."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((f"{path}{k}.", v) for k, v in node.items())
+        elif isinstance(node, list | tuple):
+            stack.extend((f"{path}{i}.", v) for i, v in enumerate(node))
+        elif isinstance(node, int) and not isinstance(node, bool) and not INT_MIN <= node <= INT_MAX:
+            return path[:-1], node
+    return None
 
 
 # --------------------------------------------------------------------------- the scenario

@@ -16,6 +16,9 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .engine import simulate
 from .errors import LoopsimError, ScenarioError
+
+# bound after the subpackage is imported, so the name is the function, not the package
+from .optimise import optimise
 from .result import RunResult
 from .scenario import Scenario, load_scenario, loads_scenario, policy_types
 
@@ -25,7 +28,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
 __all__ = ["LoopsimError", "RunResult", "Scenario", "ScenarioError", "__version__", "compare", "load_scenario",
-           "loads_scenario", "policy_types", "replicate", "simulate", "sobol", "sweep"]
+           "loads_scenario", "optimise", "policy_types", "replicate", "simulate", "sobol", "sweep"]
 
 
 def __getattr__(name):

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from ..errors import LoopsimError, ScenarioError
 from . import data, experiments, single  # noqa: F401  (registers the commands)
+from . import optimise as _optimise  # noqa: F401  (registers `loopsim optimise`)
 from .common import app
 
 __all__ = ["app", "main"]

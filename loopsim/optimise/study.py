@@ -17,6 +17,10 @@ an uninterrupted one would have.
 from __future__ import annotations
 
 import math
+import os
+import signal
+import socket
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +71,21 @@ def open_study(problem: Problem, out: Path | None = None, storage: str | None = 
     return study
 
 
+@contextmanager
+def _uninterruptible():
+    """Hold SIGINT/SIGTERM back while the study's storage is written: an interrupt half-way
+    through could leave the journal's lock file behind, stalling the resume. A signal that
+    arrives meanwhile is delivered right after."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def counted(study) -> int:
     """Trials that count against the budget: finished, or refused for an invalid design (an
     interrupted trial does not count and is proposed again)."""
@@ -81,13 +100,30 @@ def run_trials(problem: Problem, study, trials: int, runner: Runner, where: str 
     startup = max(3, min(10, trials // 3))
     while (done := counted(study)) < trials:
         study.sampler = make_sampler(problem.sampler, trial_seed(problem.seed, done), startup)
-        trial = study.ask()
+        trial = None
         try:
-            _run_trial(problem, study, trial, runner)
-        except (KeyboardInterrupt, ExperimentInterrupted):
-            kept = (f"the {counted(study)} finished trials are kept in {where}; run the same command "
-                    "again to resume" if where else "nothing was kept (use --out DIR to resume)")
-            raise ExperimentInterrupted(f"interrupted in trial {trial.number}; {kept}") from None
+            with _uninterruptible():
+                trial = study.ask()
+                point = {p.path: p.suggest(trial) for p in problem.params}
+            _run_trial(problem, study, trial, point, runner)
+        except BaseException as exc:   # interrupted or broken: this trial is not finished
+            if trial is not None:
+                _fail(study, trial)
+            if isinstance(exc, KeyboardInterrupt | ExperimentInterrupted):
+                kept = (f"the {counted(study)} finished trials are kept in {where}; run the same "
+                        "command again to resume" if where else "nothing was kept (use --out DIR to resume)")
+                raise ExperimentInterrupted(f"interrupted in trial {trial.number if trial else done}; "
+                                            f"{kept}") from None
+            raise
+
+
+def _fail(study, trial) -> None:
+    """Mark an unfinished trial failed (it does not count; a resumed study proposes anew)."""
+    from optuna.trial import TrialState
+
+    with _uninterruptible():
+        if study.get_trials(deepcopy=False)[trial.number].state == TrialState.RUNNING:
+            study.tell(trial, state=TrialState.FAIL)
 
 
 def _metric_row(row: dict[str, Any]) -> dict[str, float]:
@@ -95,26 +131,31 @@ def _metric_row(row: dict[str, Any]) -> dict[str, float]:
             if k not in ID_COLUMNS and isinstance(v, float) and k not in ("design",)}
 
 
-def _run_trial(problem: Problem, study, trial, runner: Runner) -> None:
+def _run_trial(problem: Problem, study, trial, point: dict[str, Any], runner: Runner) -> None:
     from optuna.trial import TrialState
 
-    point = {p.path: p.suggest(trial) for p in problem.params}
     try:
         sc = problem.scenario(point, f"trial {trial.number}")
     except ScenarioError as exc:   # each value is valid alone (checked), not this combination
-        trial.set_user_attr("error", str(exc))
-        study.tell(trial, state=TrialState.FAIL)
+        with _uninterruptible():
+            trial.set_user_attr("error", str(exc))
+            study.tell(trial, state=TrialState.FAIL)
         return
     data = sc.to_dict()
-    jobs = [Job(trial.number, r, data, sc.hash, problem.seed, (r,)) for r in range(problem.n)]
-    try:
-        rows = runner.run(jobs)
-    except BaseException:   # interrupted or broken: this trial is not finished
-        study.tell(trial, state=TrialState.FAIL)
-        raise
+    rows = runner.run([Job(trial.number, r, data, sc.hash, problem.seed, (r,)) for r in range(problem.n)])
     runs = [_metric_row(rows[k]) for k in sorted(rows)]
     ev = problem.evaluate(runs)
+    with _uninterruptible():
+        _record(problem, study, trial, runs, ev)
+
+
+def _record(problem: Problem, study, trial, runs: list[dict[str, float]], ev: dict[str, Any]) -> None:
+    """Store a finished trial: its runs, CIs, constraint violations, where it ran; tell Optuna."""
+    from optuna.trial import TrialState
+
     keys = sorted(runs[0])
+    trial.set_user_attr("host", socket.gethostname())
+    trial.set_user_attr("pid", os.getpid())
     trial.set_user_attr("runs", {k: [r.get(k, math.nan) for r in runs] for k in keys})
     trial.set_user_attr("ci", ev["ci"])
     trial.set_user_attr("violations", ev["violations"])

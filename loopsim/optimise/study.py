@@ -34,7 +34,14 @@ JOURNAL = "study.journal"
 
 def _storage(out: Path | None, storage: str | None):
     if storage is not None:
-        return storage
+        import optuna
+
+        try:
+            return optuna.storages.RDBStorage(storage)
+        except Exception as exc:   # noqa: BLE001 - SQLAlchemy raises many kinds for a bad URL
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise LoopsimError(f"--storage {storage}: cannot open it as an Optuna RDB storage ({first}); "
+                               "give e.g. sqlite:///study.db or postgresql://user@host/db") from None
     if out is None:
         return None
     from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock, JournalStorage
@@ -65,7 +72,7 @@ def open_study(problem: Problem, out: Path | None = None, storage: str | None = 
     try:
         study = optuna.create_study(storage=st, study_name=name, directions=problem.directions,
                                     load_if_exists=True)
-    except (ValueError, ImportError, optuna.exceptions.StorageInternalError) as exc:
+    except (ValueError, optuna.exceptions.StorageInternalError) as exc:
         raise LoopsimError(f"--storage {storage}: cannot open the study ({exc})") from None
     study.set_user_attr("problem", problem.fingerprint())
     return study

@@ -10,21 +10,10 @@ import pytest
 
 import loopsim
 
+from ..test_bad_input import run_main
 from .known import STAFFING_OBJECTIVE, staffing_file
 
 QUICK = ["--reps", "2", "--final-reps", "4", "--top", "2", "--seed", "3"]
-
-
-def run_main(args: list[str], capsys) -> tuple[int, str, str]:
-    from loopsim.cli import main
-
-    code = 0
-    try:
-        main(args)
-    except SystemExit as exc:
-        code = exc.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_cli_writes_best_design_tables_summary_and_figures(tmp_path, capsys):
@@ -90,6 +79,7 @@ def test_dask_gives_the_same_study_as_local_workers(tmp_path):
     (["--param", "service.agents=1:3", "--plots"], "--plots needs --out"),
     (["--param", "service.agents=1:3", "--sampler", "cmaes", "--objective", "profit", "--objective",
       "retention_rate"], "one objective only"),
+    (["--param", "service.agents=1:3", "--storage", "nosuch://host/db"], "--storage nosuch://host/db: cannot open"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, args, words):
     code, _out, err = run_main(["optimise", str(staffing_file(tmp_path)), *args], capsys)

@@ -26,7 +26,7 @@ class Optimisation:
     replications, ``p_best``); ``scenario``: that design as a validated Scenario; ``trials``: one
     row per trial; ``selection``: the final stage, one row per candidate, chosen first;
     ``pareto``: trial numbers on the Pareto front (several objectives, else None); ``study``: the
-    Optuna study."""
+    Optuna study; ``problem``: what was solved (for :mod:`loopsim.optimise.figures`)."""
 
     best: dict[str, Any]
     scenario: Scenario
@@ -35,6 +35,7 @@ class Optimisation:
     pareto: list[int] | None = None
     study: Any = field(default=None, repr=False)
     files: list[str] = field(default_factory=list)
+    problem: Problem | None = field(default=None, repr=False)
 
 
 def _params(params: Mapping[str, Any] | Sequence[str]) -> list[Param]:
@@ -142,7 +143,7 @@ def _finish(problem: Problem, study, top: int, final_n: int, runner) -> Optimisa
     if len(problem.objectives) > 1:
         ok = [t for t in frozen if t.values is not None and max(t.user_attrs.get("violations") or [0]) <= 0]
         front = sorted(t.number for t in pareto(problem, ok))
-    return Optimisation(best, sc, table, sel, front, study)
+    return Optimisation(best, sc, table, sel, front, study, problem=problem)
 
 
 def _py(v: Any) -> Any:

@@ -13,9 +13,8 @@ from .problem import Problem
 
 
 def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
+    # no backend is forced: matplotlib falls back to Agg without a display, and a notebook keeps
+    # its inline backend
     import matplotlib.pyplot as plt
 
     return plt

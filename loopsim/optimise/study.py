@@ -80,17 +80,31 @@ def open_study(problem: Problem, out: Path | None = None, storage: str | None = 
 
 @contextmanager
 def _uninterruptible():
-    """Hold SIGINT/SIGTERM back while the study's storage is written: an interrupt half-way
-    through could leave the journal's lock file behind, stalling the resume. A signal that
-    arrives meanwhile is delivered right after."""
-    if not hasattr(signal, "pthread_sigmask"):
+    """Hold Ctrl-C and SIGTERM back while the study's storage is written: an interrupt half-way
+    through could leave a trial without its parameters or the journal's lock file behind. A
+    signal that arrives meanwhile is raised again right after, to the usual handler.
+
+    Python-level deferral rather than a signal mask: a mask is per thread, and the kernel may hand
+    the signal to any thread that leaves it unblocked (e.g. a BLAS thread pool's)."""
+    import threading
+
+    names = ("SIGINT", "SIGTERM")
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    got: list[int] = []
+    old = {}
+    for name in names:
+        if hasattr(signal, name):
+            sig = getattr(signal, name)
+            old[sig] = signal.signal(sig, lambda signum, _frame: got.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for sig, handler in old.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        if got:
+            signal.raise_signal(got[0])
 
 
 def counted(study) -> int:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import LoopsimError
+from ..errors import ExperimentInterrupted, LoopsimError
 from ..scenario import Scenario
 from .objective import Constraint, make_objectives, parse_constraint
 from .problem import Problem
@@ -111,7 +111,12 @@ def optimise(scenario: Scenario | str | os.PathLike, params: Mapping[str, Any] |
     where = str(outp / "study.journal") if outp is not None and storage is None else storage
     with Runner(workers, executor, dask, None, progress, f"{base.name}: optimising") as runner:
         run_trials(problem, study, trials, runner, where)
-        result = _finish(problem, study, top, final_n, runner)
+        try:
+            result = _finish(problem, study, top, final_n, runner)
+        except (KeyboardInterrupt, ExperimentInterrupted):
+            kept = (f"the trials are kept in {where}; run the same command again to resume (the final "
+                    "stage starts again)" if where else "nothing was kept (use --out DIR to resume)")
+            raise ExperimentInterrupted(f"interrupted in the final selection stage; {kept}") from None
     if outp is not None:
         from .outputs import write_outputs
 

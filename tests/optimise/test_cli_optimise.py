@@ -80,6 +80,7 @@ def test_dask_gives_the_same_study_as_local_workers(tmp_path):
     (["--param", "service.agents=1:3", "--sampler", "cmaes", "--objective", "profit", "--objective",
       "retention_rate"], "one objective only"),
     (["--param", "service.agents=1:3", "--storage", "nosuch://host/db"], "--storage nosuch://host/db: cannot open"),
+    (["--param", "service.agents=1:3", "--reps", "4", "--final-reps", "2"], "--final-reps must be an integer >= --reps 4"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, args, words):
     code, _out, err = run_main(["optimise", str(staffing_file(tmp_path)), *args], capsys)
@@ -105,3 +106,28 @@ def test_a_folder_of_another_problem_is_refused(tmp_path, capsys):
     assert run_main([*base, "--param", "service.agents=3:5"], capsys)[0] == 0
     code, _o, err = run_main([*base, "--param", "service.agents=3:6"], capsys)
     assert code == 2 and "holds the study of a different problem" in err
+
+
+@pytest.mark.parametrize("sampler", ["tpe", "cmaes", "random", "nsga2"])
+def test_every_sampler_searches_inside_the_ranges(tmp_path, sampler):
+    res = loopsim.optimise(staffing_file(tmp_path), {"service.handling_time.mean": (0.5, 0.9),
+                                                     "service.agents": (3, 6)},
+                           objective=STAFFING_OBJECTIVE, direction="minimize", sampler=sampler, trials=4,
+                           n=2, top=1, final_n=2, seed=2)
+    t = res.trials
+    assert (t["state"] == "COMPLETE").all() and len(t) == 4
+    assert t["service.handling_time.mean"].between(0.5, 0.9).all() and t["service.agents"].between(3, 6).all()
+    assert t["service.handling_time.mean"].nunique() == 4     # distinct proposals, not one point
+
+
+def test_gp_sampler_needs_pytorch_or_runs(tmp_path):
+    import importlib.util
+
+    from loopsim.errors import LoopsimError
+
+    kw = dict(objective="service_cost", trials=2, n=2, top=1, final_n=2, sampler="gp")
+    if importlib.util.find_spec("torch") is None:
+        with pytest.raises(LoopsimError, match="pip install torch"):
+            loopsim.optimise(staffing_file(tmp_path), {"service.agents": (3, 6)}, **kw)
+    else:
+        assert len(loopsim.optimise(staffing_file(tmp_path), {"service.agents": (3, 6)}, **kw).trials) == 2

@@ -7,7 +7,7 @@ import hashlib
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,7 +28,6 @@ class Problem:
     n: int
     seed: int
     sampler: str
-    metrics: tuple[str, ...] = field(default=())
 
     def fingerprint(self) -> dict[str, Any]:
         """JSON description of the problem (stored with the study)."""
@@ -53,16 +52,17 @@ class Problem:
     def evaluate(self, runs: Sequence[Mapping[str, float]]) -> dict[str, Any]:
         """Per-trial statistics of replication rows: objective means and 95% CIs, constraint
         violations, metric means."""
-        from ..experiment import _describe
+        from ..experiment import half_width
 
         out: dict[str, Any] = {"objectives": [], "ci": []}
         for o in self.objectives:
             y = o.values(runs)
             y = y[~np.isnan(y)]
-            mean, _sd, _n, lo, hi = _describe(y)
+            mean = float(y.mean()) if len(y) else math.nan
+            half = half_width(y) if len(y) > 1 else math.nan
             out["objectives"].append(mean)
-            out["ci"].append([lo, hi])
-        keys = self.metrics or tuple(k for k in runs[0] if isinstance(runs[0][k], float))
+            out["ci"].append([mean - half, mean + half])
+        keys = tuple(k for k in runs[0] if isinstance(runs[0][k], float))
         means = {k: float(np.nanmean([r.get(k, math.nan) for r in runs]))
                  if any(not math.isnan(r.get(k, math.nan)) for r in runs) else math.nan for k in keys}
         out["means"] = means

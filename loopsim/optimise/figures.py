@@ -20,6 +20,13 @@ def _plt():
     return plt
 
 
+def _label(text: str) -> str:
+    """An axis label short enough to fit: long objective expressions wrap."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, 38)) or text
+
+
 def _done(trials: pd.DataFrame, col: str) -> pd.DataFrame:
     return trials[(trials["state"] == "COMPLETE") & trials[col].notna()]
 
@@ -42,7 +49,7 @@ def history(problem: Problem, trials: pd.DataFrame):
     infeas = d[~d["feasible"]]
     if len(infeas):
         ax.plot(infeas["trial"], infeas[col], "x", color="grey", label="violates a constraint")
-    ax.set(xlabel="trial", ylabel=o.text, title="Optimisation history")
+    ax.set(xlabel="trial", ylabel=_label(o.text), title="Optimisation history")
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -82,7 +89,7 @@ def slices(problem: Problem, trials: pd.DataFrame):
         ax.scatter(x, d[col], c=d["trial"], cmap="viridis", s=18)
         if p.kind == "log":
             ax.set_xscale("log")
-        ax.set(xlabel=p.path, ylabel=problem.objectives[0].text)
+        ax.set(xlabel=p.path, ylabel=_label(problem.objectives[0].text))
     fig.suptitle("Slices (colour: trial number)")
     fig.tight_layout()
     return fig
@@ -100,7 +107,7 @@ def contour(problem: Problem, trials: pd.DataFrame):
     fig, ax = plt.subplots(figsize=(6, 5))
     try:
         cs = ax.tricontourf(d[a].astype(float), d[b].astype(float), d[col], levels=12, cmap="viridis")
-        fig.colorbar(cs, ax=ax, label=problem.objectives[0].text)
+        fig.colorbar(cs, ax=ax, label=_label(problem.objectives[0].text))
     except (ValueError, RuntimeError):   # collinear points cannot be triangulated
         pass
     ax.scatter(d[a], d[b], c="k", s=8)
@@ -119,8 +126,8 @@ def pareto_front(problem: Problem, trials: pd.DataFrame, front: list[int]):
     fig, ax = plt.subplots(figsize=(6, 5))
     ax.scatter(d["objective_0"], d["objective_1"], c="lightgrey", s=14, label="trial")
     ax.plot(on["objective_0"], on["objective_1"], "o-", color="C3", label="Pareto front")
-    ax.set(xlabel=f"{problem.objectives[0].text} ({problem.objectives[0].direction})",
-           ylabel=f"{problem.objectives[1].text} ({problem.objectives[1].direction})", title="Pareto front")
+    ax.set(xlabel=_label(f"{problem.objectives[0].text} ({problem.objectives[0].direction})"),
+           ylabel=_label(f"{problem.objectives[1].text} ({problem.objectives[1].direction})"), title="Pareto front")
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

@@ -163,8 +163,8 @@ def _infeasible(problem: Problem, table: pd.DataFrame) -> str:
         why = f": {errs.iloc[0]}" if len(errs) else ""
         return f"no trial finished{why}"
     close = done.sort_values("max_violation").iloc[0]
-    vals = ", ".join(f"{c.metric}={close.get(f'{c.metric}_mean', float('nan')):.4g}"
-                     for c in problem.constraints)
+    vals = ", ".join(f"{c.metric}={close.get(f'constraint_{i}', float('nan')):.4g}"
+                     for i, c in enumerate(problem.constraints))
     pars = ", ".join(f"{p.path}={close[p.path]}" for p in problem.params)
     cons = " and ".join(str(c) for c in problem.constraints)
     return (f"infeasible: no trial meets {cons}; the closest, trial {int(close['trial'])} "

@@ -6,9 +6,9 @@ service_contacts``: a priced waiting cost). Its value in a trial is the mean ove
 replications of the per-run value. A plain metric's direction defaults to the metric's own
 (higher profit, lower cost is better); an expression needs ``direction``.
 
-A constraint is ``METRIC>=X`` or ``METRIC<=X`` on the mean over replications; it is met when its
-violation (``X - mean`` or ``mean - X``) is at most 0, the convention Optuna's
-``constraints_func`` uses.
+A constraint is ``METRIC>=X`` or ``METRIC<=X`` (the left side may be arithmetic of metrics too,
+``reward_cost + programme_cost <= 50000``) on the mean over replications; it is met when its
+violation (``X - mean`` or ``mean - X``) is at most 0, Optuna's convention for constraints.
 """
 
 from __future__ import annotations
@@ -131,11 +131,18 @@ def make_objectives(texts: str | Sequence[str], directions: str | Sequence[str] 
 
 @dataclass(frozen=True)
 class Constraint:
-    """``metric op bound`` on the mean over replications (``op`` is ``>=`` or ``<=``)."""
+    """``expression op bound`` on the mean over replications (``op`` is ``>=`` or ``<=``); the
+    expression is a metric or arithmetic of metrics, like an objective."""
 
     metric: str
     op: str
     bound: float
+
+    def value(self, runs: Sequence[Mapping[str, float]]) -> float:
+        """The mean over ``runs`` of the constrained metric (or expression); NaN if n/a in all."""
+        y = Objective(self.metric, "maximize").values(runs)
+        y = y[~np.isnan(y)]
+        return float(y.mean()) if len(y) else math.nan
 
     def violation(self, mean: float) -> float:
         """How far the mean is on the wrong side (<= 0: met; NaN means: not met)."""
@@ -148,21 +155,24 @@ class Constraint:
 
 
 def parse_constraint(text: str) -> Constraint:
-    """``"retention_rate>=0.85"`` -> a Constraint (known metric, finite bound)."""
-    m = re.fullmatch(r"\s*([A-Za-z_]\w*)\s*(>=|<=)\s*(\S+)\s*", text)
+    """``"retention_rate>=0.85"`` or ``"reward_cost + programme_cost <= 50000"`` -> a Constraint
+    (known metrics, a finite bound)."""
+    m = re.fullmatch(r"\s*(.+?)\s*(>=|<=)\s*(\S+)\s*", text)
     if m is None:
         raise LoopsimError(f"--constraint needs METRIC>=X or METRIC<=X (got {text!r})")
-    name, op, raw = m.groups()
-    _check_metric(name, f"--constraint {text.strip()}")
+    expr, op, raw = m.groups()
+    where = f"--constraint {text.strip()}"
+    try:
+        names = _parse(expr)[1]
+    except LoopsimError:
+        raise LoopsimError(f"{where}: the left side must be a metric or arithmetic of metrics "
+                           "(+ - * / and parentheses)") from None
+    for name in names:
+        _check_metric(name, where)
     try:
         bound = float(raw)
     except ValueError:
-        raise LoopsimError(f"--constraint {text.strip()}: the bound must be a number (got {raw!r})") from None
+        raise LoopsimError(f"{where}: the bound must be a number (got {raw!r})") from None
     if not math.isfinite(bound):
-        raise LoopsimError(f"--constraint {text.strip()}: the bound must be a finite number (got {raw!r})")
-    return Constraint(name, op, bound)
-
-
-def violations(constraints: Sequence[Constraint], means: Mapping[str, float]) -> list[float]:
-    """Each constraint's violation at these metric means (<= 0: met)."""
-    return [c.violation(means.get(c.metric, math.nan)) for c in constraints]
+        raise LoopsimError(f"{where}: the bound must be a finite number (got {raw!r})")
+    return Constraint(" ".join(expr.split()), op, bound)

@@ -59,8 +59,9 @@ def best_toml(best: Scenario, base_file: Path | None, out: Path) -> str:
 
 
 def trials_table(problem: Problem, trials: Sequence) -> pd.DataFrame:
-    """One row per trial: number, state, parameters, objective means and CIs, constraint
-    violations, feasibility, metric means over its replications, error (if refused)."""
+    """One row per trial: number, state, parameters, objective means and CIs, each constraint's
+    value (``constraint_0``, ... in the order given), the largest violation, feasibility, metric
+    means over its replications, error (if refused)."""
     rows = []
     multi = len(problem.objectives) > 1
     for t in trials:
@@ -71,6 +72,9 @@ def trials_table(problem: Problem, trials: Sequence) -> pd.DataFrame:
             name = f"objective_{i}" if multi else "objective"
             row[name] = t.values[i] if t.values is not None else math.nan
             row[f"{name}_ci_low"], row[f"{name}_ci_high"] = (math.nan if v is None else v for v in cis[i])
+        vals = t.user_attrs.get("constraint_values") or [math.nan] * len(problem.constraints)
+        for i, v in enumerate(vals):
+            row[f"constraint_{i}"] = math.nan if v is None else v
         viol = t.user_attrs.get("violations")
         row["max_violation"] = max(viol) if viol else (0.0 if t.values is not None else math.nan)
         row["feasible"] = t.values is not None and row["max_violation"] <= 0

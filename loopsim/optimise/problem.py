@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..scenario import Scenario
-from .objective import Constraint, Objective, violations
+from .objective import Constraint, Objective
 from .space import Param
 
 
@@ -50,8 +50,8 @@ class Problem:
         return self.base.with_overrides(dict(point), source=f"{label} {dict(point)}")
 
     def evaluate(self, runs: Sequence[Mapping[str, float]]) -> dict[str, Any]:
-        """Per-trial statistics of replication rows: objective means and 95% CIs, constraint
-        violations, metric means."""
+        """Per-trial statistics of replication rows: objective means and 95% CIs, the
+        constrained values (means) and their violations, metric means."""
         from ..experiment import half_width
 
         out: dict[str, Any] = {"objectives": [], "ci": []}
@@ -66,5 +66,7 @@ class Problem:
         means = {k: float(np.nanmean([r.get(k, math.nan) for r in runs]))
                  if any(not math.isnan(r.get(k, math.nan)) for r in runs) else math.nan for k in keys}
         out["means"] = means
-        out["violations"] = violations(self.constraints, means)
+        out["constraint_values"] = [c.value(runs) for c in self.constraints]
+        out["violations"] = [c.violation(v) for c, v in zip(self.constraints, out["constraint_values"],
+                                                              strict=True)]
         return out

@@ -133,7 +133,6 @@ def select(problem: Problem, cands: Sequence, runs: list[list[dict]], alpha: flo
                      "chosen_advantage_ci_high": float(d.mean() + half) if i != best else 0.0,
                      "p_best": float(p_best[i]), "in_best_subset": bool(in_subset[i]),
                      "feasible": bool(feasible[i]), "chosen": i == best,
-                     **{f"{c.metric}_mean": evs[i]["means"].get(c.metric, math.nan)
-                        for c in problem.constraints}})
+                     **{f"constraint_{k}": v for k, v in enumerate(evs[i]["constraint_values"])}})
     df = pd.DataFrame(rows)
     return pd.concat([df[df["chosen"]], df[~df["chosen"]]]).reset_index(drop=True)

@@ -180,6 +180,7 @@ def _record(problem: Problem, study, trial, runs: list[dict[str, float]], ev: di
     trial.set_user_attr("runs", {k: [r.get(k, math.nan) for r in runs] for k in keys})
     trial.set_user_attr("ci", ev["ci"])
     trial.set_user_attr("violations", ev["violations"])
+    trial.set_user_attr("constraint_values", ev["constraint_values"])
     for c, v in zip(problem.constraints, ev["violations"], strict=True):
         trial.set_constraint(str(c), v if math.isfinite(v) else 1e300)
     if any(math.isnan(v) for v in ev["objectives"]):

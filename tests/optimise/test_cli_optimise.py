@@ -28,7 +28,8 @@ def test_cli_writes_best_design_tables_summary_and_figures(tmp_path, capsys):
     trials = pd.read_parquet(out / "trials.parquet")
     assert list(trials["trial"]) == list(range(len(trials))) and len(trials) == 6
     assert {"service.agents", "service.cost_per_contact", "objective", "objective_ci_low", "feasible",
-            "mean_service_wait_days_mean"} <= set(trials.columns)
+            "mean_service_wait_days_mean", "constraint_0"} <= set(trials.columns)
+    assert (trials["feasible"] == (trials["constraint_0"] <= 0.5)).all()
     sel = pd.read_parquet(out / "selection.parquet")
     assert sel["chosen"].iloc[0] and sel["replications"].eq(4).all()
     summary = json.loads((out / "summary.json").read_text())

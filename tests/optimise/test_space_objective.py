@@ -89,3 +89,11 @@ def test_constraints():
         parse_constraint("retention_rate > 0.8")
     with pytest.raises(LoopsimError, match="finite"):
         parse_constraint("profit>=inf")
+    budget = parse_constraint("reward_cost + programme_cost <= 50000")
+    assert str(budget) == "reward_cost + programme_cost<=50000"
+    runs = [{"reward_cost": 30000.0, "programme_cost": 25000.0}, {"reward_cost": 20000.0, "programme_cost": 20000.0}]
+    assert budget.value(runs) == 47500.0 and budget.violation(budget.value(runs)) == -2500.0
+    with pytest.raises(LoopsimError, match="'programe_cost' is not a loopsim metric"):
+        parse_constraint("reward_cost + programe_cost <= 50000")
+    with pytest.raises(LoopsimError, match="left side must be a metric"):
+        parse_constraint("profit >= 1 >= 0")

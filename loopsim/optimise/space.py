@@ -144,7 +144,8 @@ def check_space(params: Sequence[Param], scenario) -> None:
             try:
                 scenario.with_overrides({p.path: v}, source=f"--param {p.describe()}")
             except ScenarioError as exc:
-                raise LoopsimError(str(exc)) from None
+                msg = str(exc)
+                raise LoopsimError(msg if msg.startswith("--param") else f"--param {p.describe()}: {msg}") from None
 
 
 def point_of(params: Sequence[Param], values: Mapping[str, Any]) -> dict[str, Any]:

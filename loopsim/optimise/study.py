@@ -148,8 +148,9 @@ def _fail(study, trial) -> None:
 
 
 def _metric_row(row: dict[str, Any]) -> dict[str, float]:
+    """The metrics of one runs-table row (identifiers left out), as floats."""
     return {k: float(v) for k, v in row.items()
-            if k not in ID_COLUMNS and isinstance(v, float) and k not in ("design",)}
+            if k not in ID_COLUMNS and isinstance(v, int | float) and not isinstance(v, bool)}
 
 
 def _run_trial(problem: Problem, study, trial, point: dict[str, Any], runner: Runner) -> None:

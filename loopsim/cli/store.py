@@ -32,12 +32,12 @@ def check_cmd(folder: Path, repair: bool, wait: bool):
 
     rep = check_store(folder, repair=repair, wait=wait)
     for line in rep.lines:
-        console.print(line, markup=False, highlight=False)
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
     for line in rep.repaired:
-        console.print(f"repaired: {line}", markup=False, highlight=False)
+        console.print(f"repaired: {line}", markup=False, highlight=False, soft_wrap=True)
     if rep.problems == 0:
-        console.print("OK: no problems found", markup=False, highlight=False)
+        console.print("OK: no problems found", markup=False, highlight=False, soft_wrap=True)
     elif not rep.repaired:
         console.print(f"{rep.problems} problem(s); `loopsim store check {folder} --repair` fixes them "
-                      "(bad rows are redone when the experiment is run again)", markup=False, highlight=False)
+                      "(bad rows are redone when the experiment is run again)", markup=False, highlight=False, soft_wrap=True)
         raise click.exceptions.Exit(1)

@@ -54,7 +54,8 @@ def _manifest(root: Path, rep: CheckReport, repair: bool) -> dict | None:
     return data
 
 
-def _rows(root: Path, data: dict | None, rep: CheckReport, repair: bool) -> None:
+def _rows(root: Path, data: dict | None, rep: CheckReport, repair: bool) -> str:
+    """Check (and with ``repair`` quarantine) every row file; the one-line tally."""
     from .. import __version__
     from ..metrics import CORE_METRICS
     from .fingerprint import digest
@@ -77,7 +78,7 @@ def _rows(root: Path, data: dict | None, rep: CheckReport, repair: bool) -> None
                 rep.repaired.append(f"moved runs/{f.name} to {QUARANTINE}/ (its run is redone on resume)")
     finished = "finished" if (root / "summary.json").exists() else \
         "not finished (run the same command again to complete it)"
-    rep.lines.insert(0, f"{good} good run{'s' * (good != 1)}; experiment {finished}")
+    return f"{good} good run{'s' * (good != 1)}; experiment {finished}"
 
 
 def check_store(root: str | os.PathLike, repair: bool = False, wait: bool | float = False) -> CheckReport:
@@ -100,11 +101,13 @@ def check_store(root: str | os.PathLike, repair: bool = False, wait: bool | floa
             rep.lines.append(f"in use by {holder} (its rows may still be changing)")
     try:
         data = _manifest(root, rep, repair)
+        head = []
         if data is not None:
             fp = data["fingerprint"]
-            rep.lines.insert(0, f"{root}: {fp.get('kind')} experiment, seed {fp.get('seed')}, "
-                                f"{len(fp.get('points', []))} point(s), made by loopsim {data.get('loopsim_version')}")
-        _rows(root, data, rep, repair)
+            head.append(f"{root}: {fp.get('kind')} experiment, seed {fp.get('seed')}, "
+                        f"{len(fp.get('points', []))} point(s), made by loopsim {data.get('loopsim_version')}")
+        tally = _rows(root, data, rep, repair)
+        rep.lines = [*head, tally, *rep.lines]
         temps = list(root.rglob(".*.tmp"))
         if temps:
             rep.problems += 1

@@ -20,7 +20,7 @@ from .replicate import DEFAULT_MAX_REPS
 from .runner import Runner
 from .stats import (
     BETTER,
-    _check_metric_known,
+    _check_precision,
     _describe,
     _metric_values,
     _until_precise,
@@ -113,11 +113,8 @@ def _checked(designs: Mapping[str, Scenario], n: int | None, reference: str | No
         n = 10 if precision is not None else 30
     if n < 1:
         raise ValueError("n must be >= 1")
-    if precision is not None and not (math.isfinite(precision) and precision > 0):
-        raise LoopsimError(f"precision must be a finite number > 0 (got {precision!r})")
+    _check_precision(precision, metric)
     seed = check_seed(seed)
-    if precision is not None:
-        _check_metric_known(metric)
     return designs, n, reference, seed
 
 

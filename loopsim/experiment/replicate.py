@@ -11,13 +11,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import LoopsimError
 from ..metrics import metric_bounds
 from ..scenario import Scenario
 from .jobs import Job, _frame, check_seed
 from .runner import Runner
 from .stats import (
-    _check_metric_known,
+    _check_precision,
     _describe,
     _metric_columns,
     _metric_values,
@@ -76,11 +75,8 @@ def _checked(scenario, n: int | None, precision: float | None, metric: str, seed
         n = 10 if precision is not None else None
     if n is None or n < 1:
         raise ValueError("n must be >= 1")
-    if precision is not None and not (math.isfinite(precision) and precision > 0):
-        raise LoopsimError(f"precision must be a finite number > 0 (got {precision!r})")
+    _check_precision(precision, metric)
     seed = check_seed(seed)
-    if precision is not None:
-        _check_metric_known(metric)
     return per_rep, n, seed
 
 

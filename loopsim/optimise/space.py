@@ -111,6 +111,11 @@ def make_choice(path: str, values: Sequence[Any]) -> Param:
         raise LoopsimError(f"--param {path}: an empty list of choices")
     if len({repr(v) for v in values}) != len(values):
         raise LoopsimError(f"--param {path}: a choice is listed twice in {values!r}")
+    kinds = {"number" if isinstance(v, int | float) and not isinstance(v, bool) else type(v).__name__
+             for v in values}
+    if len(kinds) > 1:   # one column of the trials table holds them
+        raise LoopsimError(f"--param {path}: choices must be all numbers, all strings or all booleans "
+                           f"(got {values!r})")
     return Param(path, "choice", choices=tuple(values))
 
 

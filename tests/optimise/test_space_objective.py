@@ -40,6 +40,7 @@ def test_param_specs():
     ("service.agents", "needs PATH=LOW:HIGH"),
     ("service.agents=1,,2", "empty value"),
     ("service.agents=1,1", "listed twice"),
+    ("policies.points.expiry=fixed,3", "all numbers, all strings"),
 ])
 def test_bad_param_specs(spec, words):
     with pytest.raises(LoopsimError, match=words):

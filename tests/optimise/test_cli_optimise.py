@@ -46,13 +46,15 @@ def test_cli_writes_best_design_tables_summary_and_figures(tmp_path, capsys):
 def test_two_objectives_give_a_pareto_front(tmp_path, capsys):
     sc = staffing_file(tmp_path)
     out = tmp_path / "pareto"
-    code, stdout, err = run_main(["optimise", str(sc), "--param", "service.agents=3:9", "--objective",
+    code, stdout, err = run_main(["optimise", str(sc), "--param", "service.agents=3:9", "--param",
+                                  "service.resolution_probability=0.9,1.0", "--objective",
                                   "service_cost", "--objective", "mean_service_wait_days", "--trials", "8",
                                   *QUICK, "--out", str(out), "--plots"], capsys)
     assert code == 0, err
     summary = json.loads((out / "summary.json").read_text())
     assert summary["problem"]["sampler"] == "nsga2"
     trials = pd.read_parquet(out / "trials.parquet")
+    assert set(trials["service.resolution_probability"]) <= {0.9, 1.0}
     front = trials[trials["trial"].isin(summary["pareto_trials"])]
     assert len(front) >= 2
     # no front trial is dominated by any trial (both objectives are minimised)

@@ -8,6 +8,7 @@ Quick start::
     run.summary["retention_rate"], run.customers.head()
     pts = loopsim.load_scenario("scenarios/retailer_points.toml")
     loopsim.compare({"base": sc, "points": pts}, n=20, seed=1).table()
+    loopsim.optimise(pts, {"policies.points.earn_rate": (0.005, 0.05)}, trials=30, n=4).best
 """
 
 from __future__ import annotations

@@ -61,7 +61,8 @@ def best_toml(best: Scenario, base_file: Path | None, out: Path) -> str:
 def trials_table(problem: Problem, trials: Sequence) -> pd.DataFrame:
     """One row per trial: number, state, parameters, objective means and CIs, each constraint's
     value (``constraint_0``, ... in the order given), the largest violation, feasibility, metric
-    means over its replications, error (if refused)."""
+    means over its replications, error (if refused), ``duplicate_of`` (a repeated proposal, not
+    run: the trial that evaluated that design)."""
     rows = []
     multi = len(problem.objectives) > 1
     for t in trials:
@@ -84,6 +85,8 @@ def trials_table(problem: Problem, trials: Sequence) -> pd.DataFrame:
             row[f"{k}_mean"] = sum(vals) / len(vals) if vals else math.nan
         row["replications"] = problem.n if runs else 0
         row["error"] = t.user_attrs.get("error", "")
+        dup = t.user_attrs.get("duplicate_of")
+        row["duplicate_of"] = float(dup) if dup is not None else math.nan
         rows.append(row)
     return pd.DataFrame(rows)
 

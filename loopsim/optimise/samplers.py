@@ -30,9 +30,10 @@ def check_sampler(name: str | None, n_objectives: int) -> str:
     return name
 
 
-def trial_seed(seed: int, k: int) -> int:
-    """The sampler's seed for the ``k``-th counted trial of a study with root ``seed``."""
-    return int(np.random.SeedSequence([int(seed), int(k)]).generate_state(1, dtype=np.uint32)[0])
+def trial_seed(seed: int, k: int, repeats: int = 0) -> int:
+    """The sampler's seed for the ``k``-th counted trial of a study with root ``seed``, after
+    ``repeats`` repeated proposals (so a repeat is followed by a fresh proposal)."""
+    return int(np.random.SeedSequence([int(seed), int(k), int(repeats)]).generate_state(1, dtype=np.uint32)[0])
 
 
 def make_sampler(name: str, seed: int, startup: int):

@@ -117,15 +117,28 @@ def counted(study) -> int:
 
 
 def run_trials(problem: Problem, study, trials: int, runner: Runner, where: str | None) -> None:
-    """Run trials until ``trials`` count against the budget (resuming where the study stopped)."""
+    """Run trials until ``trials`` count against the budget (resuming where the study stopped).
+    A repeated proposal is not run again (:mod:`.revisits`)."""
+    from . import revisits
+
     startup = max(3, min(10, trials // 3))
-    while (done := counted(study)) < trials:
-        study.sampler = make_sampler(problem.sampler, trial_seed(problem.seed, done), startup)
+    streak = 0
+    while (done := counted(study)) < trials and streak < revisits.MAX_REPEATS:
+        seen = revisits.evaluated(study, problem.params)
+        if len(seen) >= revisits.space_size(problem.params):
+            break   # every design of a finite space has been evaluated
+        dups = revisits.duplicates(study)
+        study.sampler = make_sampler(problem.sampler, trial_seed(problem.seed, done, dups), startup)
         trial = None
         try:
             with _uninterruptible():
                 trial = study.ask()
                 point = {p.path: p.suggest(trial) for p in problem.params}
+                if revisits.key(problem.params, point) in seen:
+                    _repeat(problem, study, trial, point, seen, trial_seed(problem.seed, done, dups))
+                    streak += 1
+                    continue
+            streak = 0
             _run_trial(problem, study, trial, point, runner)
         except BaseException as exc:   # interrupted or broken: this trial is not finished
             if trial is not None:
@@ -136,6 +149,19 @@ def run_trials(problem: Problem, study, trials: int, runner: Runner, where: str 
                 raise ExperimentInterrupted(f"interrupted in trial {trial.number if trial else done}; "
                                             f"{kept}") from None
             raise
+
+
+def _repeat(problem: Problem, study, trial, point: dict[str, Any], seen: dict, seed: int) -> None:
+    """Record a repeated proposal (not run) and queue an unexplored neighbour in its place."""
+    from optuna.trial import TrialState
+
+    from . import revisits
+
+    trial.set_user_attr("duplicate_of", seen[revisits.key(problem.params, point)])
+    study.tell(trial, state=TrialState.FAIL)
+    nb = revisits.neighbour(problem.params, point, seen, seed)
+    if nb is not None:
+        study.enqueue_trial(nb)
 
 
 def _fail(study, trial) -> None:

@@ -21,8 +21,11 @@ def test_staffing_with_priced_waits_returns_the_erlang_c_optimum(tmp_path):
     truth = min(costs, key=costs.get)
     assert 3 < truth < 12          # an interior optimum, not an end of the range
     res = loopsim.optimise(staffing_file(tmp_path), {"service.agents": (3, 12)}, objective=STAFFING_OBJECTIVE,
-                           direction="minimize", trials=10, n=4, seed=1, top=3, out=tmp_path / "out")
+                           direction="minimize", trials=8, n=4, seed=1, top=3, out=tmp_path / "out")
     assert res.best["params"] == {"service.agents": truth}
+    # repeated proposals were not run again: each design has at most one finished trial
+    done = res.trials[res.trials["state"] == "COMPLETE"]
+    assert done["service.agents"].is_unique and len(done) == 8
     chosen = res.selection.iloc[0]
     assert chosen["chosen"] and chosen["in_best_subset"] and chosen["p_best"] > 0.9
     # the runners-up are worse with paired CIs that exclude zero

@@ -32,3 +32,23 @@ def test_paired_bootstrap_probability_of_best():
     # equal designs split the probability
     tie = _p_best(np.vstack([common, common + rng.normal(0, 1, 30) * 1e-9]), 1.0, np.array([True, True]), 1)
     assert 0.2 < tie[0] < 0.8
+
+
+def test_a_repeated_design_is_replaced_by_the_nearest_unexplored_one():
+    from loopsim.optimise.revisits import key, neighbour, space_size
+    from loopsim.optimise.space import parse_param
+
+    params = [parse_param("service.agents=3:12"), parse_param("service.open_hour=8,9")]
+    assert space_size(params) == 20 and space_size([parse_param("market.cost_per_aware=1.0:2.0")]) == float("inf")
+    seen = {key(params, {"service.agents": a, "service.open_hour": 8}): 0 for a in (5, 6, 7)}
+    # one step away first: agents 5 or 7 are taken, so the other choice of hour
+    assert neighbour(params, {"service.agents": 6, "service.open_hour": 8}, seen, 1) == \
+        {"service.agents": 6, "service.open_hour": 9}
+    seen[key(params, {"service.agents": 6, "service.open_hour": 9})] = 1
+    seen.update({key(params, {"service.agents": a, "service.open_hour": 9}): 2 for a in range(3, 13)})
+    # no neighbour left: the nearest unexplored design (agents 4 or 8 at hour 8)
+    got = {neighbour(params, {"service.agents": 6, "service.open_hour": 8}, seen, s)["service.agents"]
+           for s in range(20)}
+    assert got == {4, 8}
+    seen.update({key(params, {"service.agents": a, "service.open_hour": 8}): 3 for a in range(3, 13)})
+    assert neighbour(params, {"service.agents": 6, "service.open_hour": 8}, seen, 1) is None

@@ -15,6 +15,8 @@ from rich.console import Console
 
 from ..errors import LoopsimError, ScenarioError
 from . import data, experiments, single  # noqa: F401  (registers the commands)
+from . import optimise as _optimise  # noqa: F401  (registers `loopsim optimise`)
+from . import store as _store  # noqa: F401  (loopsim store check)
 from .common import app, printable
 
 __all__ = ["app", "main"]

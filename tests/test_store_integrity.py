@@ -190,3 +190,9 @@ def test_wait_lets_a_second_writer_resume_after_the_first(tmp_path):
     assert first.wait(timeout=300) == 0
     code, err = second.wait(timeout=300), second.stderr.read()
     assert code == 0 and f"resuming {out}: kept 4 finished runs" in err, err
+
+
+def test_store_check_of_a_folder_that_is_no_store_gives_one_line(tmp_path, capsys):
+    for target, words in ((tmp_path / "missing", "not a directory"), (tmp_path, "not a loopsim result store")):
+        code, _, err = cli(["store", "check", str(target)], capsys)
+        assert code == 2 and err.count("\n") == 1 and f"{target}: {words}" in err, err

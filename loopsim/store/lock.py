@@ -32,14 +32,24 @@ def this_command() -> str:
     return shlex.join([os.path.basename(sys.argv[0] or "python"), *sys.argv[1:]])
 
 
-def _holder_text(root: Path) -> str:
-    """``pid N on HOST, started ..., command ...`` from ``.lock.json``, or a plain phrase."""
-    try:
-        h = json.loads((root / HOLDER_NAME).read_text(encoding="utf-8"))
-        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(h["started"])))
-        return f"pid {int(h['pid'])} on {h['host']}, since {when}: {h['command']}"
-    except (OSError, ValueError, KeyError, TypeError):
-        return "another process (no holder information)"
+#: Seconds a refused writer waits for the holder to name itself (it writes ``.lock.json`` just
+#: after taking the lock, so a writer refused in between would otherwise find no name).
+HOLDER_GRACE = 5.0
+
+
+def _holder_text(root: Path, grace: float = 0.0) -> str:
+    """``pid N on HOST, since ...: command`` from ``.lock.json`` (polled for up to ``grace``
+    seconds while it is missing or half-read), or a plain phrase."""
+    deadline = time.monotonic() + grace
+    while True:
+        try:
+            h = json.loads((root / HOLDER_NAME).read_text(encoding="utf-8"))
+            when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(h["started"])))
+            return f"pid {int(h['pid'])} on {h['host']}, since {when}: {h['command']}"
+        except (OSError, ValueError, KeyError, TypeError):
+            if time.monotonic() >= deadline:
+                return "another process (no holder information)"
+            time.sleep(0.05)
 
 
 class StoreLock:
@@ -62,7 +72,7 @@ class StoreLock:
         except Timeout:
             waited = "" if timeout == 0 else f" after waiting {timeout:g} s"
             raise LoopsimError(
-                f"{self.root}: result store in use by {_holder_text(self.root)}{waited}; wait for "
+                f"{self.root}: result store in use by {_holder_text(self.root, HOLDER_GRACE)}{waited}; wait for "
                 "it to finish (--wait) or use another --out") from None
         except OSError as exc:
             raise LoopsimError(f"{self.root}: cannot lock the result store: "

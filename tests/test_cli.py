@@ -99,7 +99,7 @@ def test_run_precision_adds_replications_until_the_ci_is_narrow(tmp_path):
     assert summary["converged"] is True and summary["replications"] >= 3
     assert (m["ci_high"] - m["ci_low"]) / 2 <= 0.05 * abs(m["mean"])
     assert "precision 0.05 on revenue reached" in " ".join(r.stdout.split())
-    assert len(pd.read_parquet(tmp_path / "runs.parquet")) == summary["replications"]
+    assert len(pd.read_parquet(tmp_path / "runs")) == summary["replications"]
 
 
 def test_trace_tells_a_story():

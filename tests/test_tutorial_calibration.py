@@ -47,10 +47,10 @@ def test_tutorial_commands_run(tmp_path):
     assert abs(sc.population.segments[0].purchase_rate.shape - 0.243) < 0.001
     assert (study / "no_programme" / "summary.json").exists()
     # the comparison: one row per design and replication, paired differences and P(better)
-    runs = pd.read_parquet(study / "compare" / "runs.parquet")
+    runs = pd.read_parquet(study / "compare" / "runs")
     assert sorted(set(runs["design"])) == ["calibrated", "personalised", "punch_card"]
     assert len(runs) == 3 * 2
-    tab = pd.read_parquet(study / "compare" / "comparison.parquet")
+    tab = pd.read_parquet(study / "compare" / "comparison")
     cost = tab[(tab["metric"] == "reward_cost") & (tab["design"] == "punch_card")].iloc[0]
     assert cost["diff"] > 0 and cost["p_better"] == 0.0
     assert "P(better)" in r.stdout and "reward_cost" in r.stdout and "personalised" in r.stdout

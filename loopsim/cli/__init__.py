@@ -14,7 +14,7 @@ import click
 from rich.console import Console
 
 from ..errors import LoopsimError, ScenarioError
-from . import data, experiments, single  # noqa: F401  (registers the commands)
+from . import data, experiments, plot, single  # noqa: F401  (registers the commands)
 from .common import app
 
 __all__ = ["app", "main"]

@@ -27,6 +27,7 @@ from .common import (
     set_opt,
     write_table,
 )
+from .plot import figures_and_report, need_out, plots_opt, report_opt
 
 
 # ---------------------------------------------------------------------------- compare
@@ -62,9 +63,11 @@ _COMPARE_METRICS = ("profit", "profit_discounted", "retention_rate", "revenue", 
 @set_opt
 @click.option("--out", "-o", type=click.Path(path_type=Path), default=None,
               help="Result store directory (resumable): runs.parquet, comparison.parquet, summary.json.")
+@plots_opt
+@report_opt
 def compare_cmd(scenarios: tuple[Path, ...], reps: int, seed: int, workers: int, precision: float | None,
                 max_reps: int, metric: str, independent: bool, dask: str | None, set_: tuple[str, ...],
-                out: Path | None):
+                out: Path | None, plots: bool, report: bool):
     """Compare designs (the first is the reference): paired differences with 95% CIs and P(better).
 
     P(better) is the share of paired replications in which a design beats the reference
@@ -78,6 +81,7 @@ def compare_cmd(scenarios: tuple[Path, ...], reps: int, seed: int, workers: int,
     _check_out(out)
     _check_metric(metric)
     _check_reps_cap(reps, max_reps, precision)
+    need_out(out, {"--plots": plots, "--report": report})
     designs = {n: load(p, set_) for n, p in zip(_design_names(list(scenarios)), scenarios, strict=True)}
     cmp = run_compare(designs, n=reps, seed=seed, crn=not independent, workers=workers,
                       precision=precision, metric=metric, max_reps=max_reps, dask=dask, out=out)
@@ -100,6 +104,7 @@ def compare_cmd(scenarios: tuple[Path, ...], reps: int, seed: int, workers: int,
     console.print(t)
     if out is not None:
         console.print(f"wrote {out}/summary.json, runs.parquet and comparison.parquet")
+        figures_and_report(out, plots, report)
 
 
 # ---------------------------------------------------------------------------- sweep
@@ -123,13 +128,16 @@ def compare_cmd(scenarios: tuple[Path, ...], reps: int, seed: int, workers: int,
 @set_opt
 @click.option("--out", "-o", type=click.Path(path_type=Path), default=None,
               help="Result store directory (resumable): runs.parquet, summary.json.")
+@plots_opt
+@report_opt
 def sweep_cmd(scenario: Path, grid: tuple[str, ...], lhs: tuple[str, ...], points: int | None,
               random_: bool, sobol_metric: str | None, reps: int, seed: int, workers: int,
-              dask: str | None, set_: tuple[str, ...], out: Path | None):
+              dask: str | None, set_: tuple[str, ...], out: Path | None, plots: bool, report: bool):
     """Run a scenario over a parameter grid or design; one row per (point, replication)."""
     from ..experiment import parse_grid, parse_ranges, sobol, sweep, sweep_summary
 
     _check_out(out)
+    need_out(out, {"--plots": plots, "--report": report})
     if bool(grid) == bool(lhs):
         raise LoopsimError("sweep needs either --grid PATH=V1,V2,... or --lhs PATH=LOW:HIGH (not both)")
     if lhs and points is None:
@@ -157,6 +165,7 @@ def sweep_cmd(scenario: Path, grid: tuple[str, ...], lhs: tuple[str, ...], point
         if out is not None:
             write_table(res.indices, out / "sobol.parquet")
             console.print(f"wrote {out}/runs.parquet, summary.json and sobol.parquet")
+            figures_and_report(out, plots, report)
         return
     if grid:
         df = sweep(sc, grid=parse_grid(grid), n=reps, seed=seed, workers=workers, dask=dask, out=out)
@@ -175,5 +184,6 @@ def sweep_cmd(scenario: Path, grid: tuple[str, ...], lhs: tuple[str, ...], point
     console.print(t)
     if out is not None:
         console.print(f"wrote {out}/runs.parquet and summary.json")
+        figures_and_report(out, plots, report)
 
 

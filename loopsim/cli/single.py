@@ -28,6 +28,7 @@ from .common import (
     write_summary_json,
     write_table,
 )
+from .plot import need_out, plots_for_run, plots_for_store, plots_opt
 
 
 @app.command()
@@ -45,13 +46,15 @@ from .common import (
                    "resumable result store).")
 @click.option("--format", "fmt_", type=click.Choice(["parquet", "csv"]), default="parquet",
               show_default=True, help="Table format.")
+@plots_opt
 def run(scenario: Path, reps: int | None, seed: int, workers: int, precision: float | None, max_reps: int,
-        metric: str, dask: str | None, set_: tuple[str, ...], out: Path | None, fmt_: str):
+        metric: str, dask: str | None, set_: tuple[str, ...], out: Path | None, fmt_: str, plots: bool):
     """Simulate a scenario and print its summary metrics (with --reps or --precision: their
     mean and 95% CI over replications)."""
     _check_out(out)
     _check_metric(metric)
     _check_reps_cap(reps, max_reps, precision)
+    need_out(out, {"--plots": plots})
     sc = load(scenario, set_)
     ext = ".csv" if fmt_ == "csv" else ".parquet"
     from ..engine import simulate
@@ -72,6 +75,8 @@ def run(scenario: Path, reps: int | None, seed: int, workers: int, precision: fl
                 "kind": "run", "scenario": sc.name, "scenario_hash": sc.hash, "seed": seed,
                 "replications": 1, "metrics": res.summary})
             console.print(f"wrote {out}/summary.json and tables ({fmt_})")
+            if plots:
+                plots_for_run(res, out)
         return
     from ..experiment import replicate
 
@@ -93,6 +98,8 @@ def run(scenario: Path, reps: int | None, seed: int, workers: int, precision: fl
             write_table(exp.runs, out / "runs.csv")
         write_table(summ.reset_index(), out / f"summary{ext}")
         console.print(f"wrote {out}/summary.json, runs{ext} and summary{ext} (result store: {out}/runs/)")
+        if plots:
+            plots_for_store(out)
 
 
 class _null:

@@ -1,0 +1,102 @@
+"""The HTML report and the plot/report commands, on real (small) result stores."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import pytest
+
+from loopsim.cli import main
+from loopsim.report import write_report
+
+from .report_fixtures import SMALL, SCENARIOS, compare_store
+
+SETS = [a for k, v in SMALL.items() for a in ("--set", f"{k}={v}")]
+
+
+def _cli(args, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+        raise SystemExit(0)
+    out = capsys.readouterr()
+    return exc.value.code, out.out, out.err
+
+
+@pytest.fixture(scope="module")
+def cmp_store(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report") / "cmp"
+    compare_store(root, n=3)
+    return root
+
+
+def test_report_is_self_contained(cmp_store, tmp_path):
+    path = write_report(cmp_store, tmp_path / "r.html", k=2)
+    html = path.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "<title>loopsim report" in html
+    # nothing fetched: every src is a data URI, no external stylesheet or script
+    assert not re.search(r"(src|href)=['\"](?!data:|#)", html) and "<script" not in html
+    imgs = re.findall(r"src='data:image/png;base64,([^']+)'", html)
+    assert len(imgs) >= 10 and all(base64.b64decode(i)[:8] == b"\x89PNG\r\n\x1a\n" for i in imgs)
+    for section in ("Scenarios", "Differences, field by field", "Assumptions", "Summary table",
+                    "Why the designs differ", "Profit bridge", "Figures", "Provenance"):
+        assert section in html
+    assert "@media print" in html and "name='viewport'" in html
+    # user strings are escaped, the explanation names the drivers, quantiles are in the table
+    assert "points &lt;b&gt;&amp;amp;&lt;/b&gt;" in html and "points <b>&amp;</b>" not in html
+    assert "running cost" in html and "<th scope='col'>p95</th>" in html
+    assert "<code>fee_revenue</code>" in html and "<code>points_liability</code>" in html
+
+
+def test_report_picks_up_other_figures(cmp_store, tmp_path):
+    from loopsim.plots.style import axes, save
+
+    fig, ax = axes()
+    ax.plot([0, 1], [0, 1])
+    save(fig, cmp_store / "figures", "optimise_history")
+    html = write_report(cmp_store, tmp_path / "r.html", k=1).read_text(encoding="utf-8")
+    assert "optimise history" in html
+
+
+def test_plot_and_report_commands(capsys, tmp_path):
+    out = tmp_path / "reps"
+    code, _o, err = _cli(["run", str(SCENARIOS / "retailer_points.toml"), "--reps", "2", *SETS,
+                          "--out", str(out), "--plots"], capsys)
+    assert code == 0, err
+    names = {p.name for p in (out / "figures").iterdir()}
+    for stem in ("survival", "funnel", "points", "distribution_profit", "cumulative_profit"):
+        assert {f"{stem}.png", f"{stem}.svg"} <= names
+    code, o, err = _cli(["report", str(out), "--figure-reps", "1"], capsys)
+    assert code == 0 and (out / "report.html").is_file() and "report.html" in o
+
+
+def test_sweep_with_report(capsys, tmp_path):
+    out = tmp_path / "sw"
+    code, _o, err = _cli(["sweep", str(SCENARIOS / "baseline.toml"), "--grid", "service.agents=1,2",
+                          *SETS, "--out", str(out), "--report"], capsys)
+    assert code == 0, err
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Swept parameters" in html and "profit against service.agents" in html
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: d / "missing", "no such folder"),
+    (lambda d: (d / "empty").mkdir() or d / "empty", "empty folder"),
+    (lambda d: ((d / "foreign").mkdir(), (d / "foreign" / "x.txt").write_text("hi"))[0] or d / "foreign",
+     "not a loopsim result store"),
+    (lambda d: ((d / "half").mkdir(), (d / "half" / "store.json").write_text("{}"))[0] or d / "half",
+     "unfinished result store"),
+])
+def test_bad_folders_one_line_exit_2(capsys, tmp_path, make, message):
+    folder = make(tmp_path)
+    for cmd in ("plot", "report"):
+        code, _o, err = _cli([cmd, str(folder)], capsys)
+        assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+        assert "Traceback" not in err
+    assert not (folder / "report.html").exists() and not (folder / "figures").exists()
+
+
+def test_plots_need_out(capsys):
+    code, _o, err = _cli(["compare", str(SCENARIOS / "baseline.toml"), str(SCENARIOS / "baseline.toml"),
+                          "--plots"], capsys)
+    assert code == 2 and "--plots: needs --out DIR" in err

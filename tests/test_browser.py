@@ -67,7 +67,7 @@ def test_report_renders_in_chromium(tmp_path):
     _browser_or_skip()
     store = tmp_path / "cmp"
     compare_store(store)
-    html = write_report(store)
+    html = write_report(store, k=1)
     driver = _driver(tmp_path / "profile")
     try:
         driver.get(html.as_uri())

@@ -10,7 +10,7 @@ import pytest
 from loopsim.cli import main
 from loopsim.report import write_report
 
-from .report_fixtures import SMALL, SCENARIOS, compare_store
+from .report_fixtures import SCENARIOS, SMALL, compare_store
 
 SETS = [a for k, v in SMALL.items() for a in ("--set", f"{k}={v}")]
 
@@ -31,8 +31,14 @@ def cmp_store(tmp_path_factory):
 
 
 def test_report_is_self_contained(cmp_store, tmp_path):
-    path = write_report(cmp_store, tmp_path / "r.html", k=2)
+    from loopsim.plots.style import axes, save
+
+    fig, ax = axes()       # a figure another command (the optimiser) left in DIR/figures
+    ax.plot([0, 1], [0, 1])
+    save(fig, cmp_store / "figures", "optimise_history")
+    path = write_report(cmp_store, tmp_path / "r.html", k=1)
     html = path.read_text(encoding="utf-8")
+    assert "optimise history" in html
     assert html.startswith("<!DOCTYPE html>") and "<title>loopsim report" in html
     # nothing fetched: every src is a data URI, no external stylesheet or script
     assert not re.search(r"(src|href)=['\"](?!data:|#)", html) and "<script" not in html
@@ -46,16 +52,6 @@ def test_report_is_self_contained(cmp_store, tmp_path):
     assert "points &lt;b&gt;&amp;amp;&lt;/b&gt;" in html and "points <b>&amp;</b>" not in html
     assert "running cost" in html and "<th scope='col'>p95</th>" in html
     assert "<code>fee_revenue</code>" in html and "<code>points_liability</code>" in html
-
-
-def test_report_picks_up_other_figures(cmp_store, tmp_path):
-    from loopsim.plots.style import axes, save
-
-    fig, ax = axes()
-    ax.plot([0, 1], [0, 1])
-    save(fig, cmp_store / "figures", "optimise_history")
-    html = write_report(cmp_store, tmp_path / "r.html", k=1).read_text(encoding="utf-8")
-    assert "optimise history" in html
 
 
 def test_plot_and_report_commands(capsys, tmp_path):

@@ -8,8 +8,8 @@ Profit is, in every run, the sum of its money components (``docs/metrics.md``)::
 so the mean paired difference in profit between two designs splits exactly into the mean paired
 differences of the components. :func:`bridge` gives those (with their paired 95% CIs, from
 :meth:`Comparison.table`), :func:`explain` names the components that drive the difference, and
-:func:`full_table` is the comparison table with every money component, the points liability,
-every policy metric and the p5/p50/p95 quantiles across replications.
+:func:`table_metrics` chooses what :meth:`Comparison.table` shows: every money component, the
+points liability and every policy metric besides the core metrics (with p5/p50/p95 quantiles).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import LoopsimError
-from .metrics import CORE_METRICS
+from .metrics import _BUILTIN_PREFIXES, CORE_METRICS, is_builtin_metric
 
 #: (metric, label, sign in profit): the money components of profit, in bridge order.
 COMPONENTS = (
@@ -32,7 +32,6 @@ COMPONENTS = (
 #: Money columns of a run, besides profit, shown in the full table.
 MONEY_METRICS = ("revenue", *(m for m, _l, _s in COMPONENTS), "profit", "profit_discounted",
                  "points_liability")
-QUANTILES = (0.05, 0.5, 0.95)
 
 
 def _check_design(cmp, design: str | None) -> str:
@@ -131,26 +130,20 @@ def explain(cmp, share: float = 0.05) -> str:
 
 
 def table_metrics(runs: pd.DataFrame) -> list[str]:
-    """Every metric a comparison table shows: the core metrics, every money component and the
-    liability, then every other metric the runs report (policy and engine metrics)."""
+    """Every metric a comparison table shows, in order: the core metrics, every money component
+    and the points liability, the policies' metrics, then every other metric the runs report."""
     from .experiment import ID_COLUMNS
 
     first = [m for m in (*CORE_METRICS, *MONEY_METRICS) if m in runs.columns]
     rest = [c for c in runs.columns if c not in ID_COLUMNS and c not in first and c != "design"
             and pd.api.types.is_numeric_dtype(runs[c])]
-    return list(dict.fromkeys(first + rest))
+    pol = policy_metrics(rest)
+    return list(dict.fromkeys(first + pol + rest))
 
 
-def full_table(cmp, confidence: float = 0.95) -> pd.DataFrame:
-    """:meth:`Comparison.table` over :func:`table_metrics`, with ``p5``, ``p50`` and ``p95``
-    across replications beside each design's mean and CI."""
-    tab = cmp.table(metrics=table_metrics(cmp.runs), confidence=confidence)
-    q = (cmp.runs.groupby("design")[list(tab["metric"].unique())]
-         .quantile(list(QUANTILES)).rename_axis(["design", "q"]))
-    long = q.stack(future_stack=True).rename("value").reset_index() \
-        .rename(columns={"level_2": "metric"})
-    wide = long.pivot_table(index=["design", "metric"], columns="q", values="value", dropna=False)
-    wide.columns = [f"p{round(c * 100)}" for c in wide.columns]
-    out = tab.merge(wide.reset_index(), on=["design", "metric"], how="left")
-    cols = ["design", "metric", "mean", "sd", "n", "ci_low", "ci_high", "p5", "p50", "p95"]
-    return out[cols + [c for c in out.columns if c not in cols]]
+def policy_metrics(names) -> list[str]:
+    """The names among ``names`` that a loyalty, service or personalisation policy reports
+    (built-in policies by their prefixes; any metric loopsim does not know is a custom policy's)."""
+    engine = ("funnel_", "service_")
+    return [m for m in names if m == "breakage_rate" or not is_builtin_metric(m)
+            or (m.startswith(_BUILTIN_PREFIXES) and not m.startswith(engine))]

@@ -46,6 +46,34 @@ _COMPARE_METRICS = ("profit", "profit_discounted", "retention_rate", "revenue", 
                     "clv_mean", "repeat_purchase_rate", "nps")
 
 
+def _compare_table(tab, ref: str, title: str) -> Table:
+    """The printed comparison: the headline metrics, every money component of profit, the points
+    liability and the policies' metrics, with p5/p50/p95 across replications; the explanation
+    below it (``explain``) names the components that drive the profit difference."""
+    from ..explain import COMPONENTS, policy_metrics
+
+    present = list(dict.fromkeys(tab["metric"]))
+    shown = [m for m in (*_COMPARE_METRICS, *(c for c, _l, _s in COMPONENTS), "points_liability")
+             if m in present]
+    shown += [m for m in policy_metrics(present) if m not in shown]
+    t = Table(title=title)
+    for c in ("metric", "design", "mean ± 95% CI", "p5 / p50 / p95", f"vs {ref} ± 95% CI", "P(better)"):
+        t.add_column(c, justify="left" if c in ("metric", "design") else "right")
+    pol = set(policy_metrics(present))
+    for m in shown:
+        sub = tab[tab["metric"] == m]
+        if m in pol:   # a policy's metric: only the designs that have the policy report it
+            sub = sub[sub["mean"].notna()]
+        for i, (_, r) in enumerate(sub.iterrows()):
+            diff = "" if r["design"] == ref else fmt_ci(r["diff"], r["diff_ci_low"], r["diff_ci_high"])
+            pb = "" if math.isnan(r["p_better"]) else f"{r['p_better']:.0%}"
+            qs = " / ".join(fmt(r[q]) for q in ("p5", "p50", "p95"))
+            t.add_row(m if i == 0 else "", str(r["design"]), fmt_ci(r["mean"], r["ci_low"], r["ci_high"]),
+                      qs, diff, pb)
+        t.add_section()
+    return t
+
+
 @app.command("compare")
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="SCENARIO...")
 @click.option("--reps", "-n", type=click.IntRange(min=2), default=30, show_default=True,
@@ -91,17 +119,12 @@ def compare_cmd(scenarios: tuple[Path, ...], reps: int, seed: int, workers: int,
     title = f"{cmp.n} replications per design, seed {seed}, {mode}; reference: {ref}; 95% CI"
     if precision is not None:
         title += f"; precision {precision:g} on {metric} " + ("reached" if cmp.converged else "NOT reached (cap)")
-    t = Table(title=title)
-    for c in ("metric", "design", "mean ± 95% CI", f"vs {ref} ± 95% CI", "P(better)"):
-        t.add_column(c, justify="left" if c in ("metric", "design") else "right")
-    for m in _COMPARE_METRICS:
-        sub = tab[tab["metric"] == m]
-        for i, (_, r) in enumerate(sub.iterrows()):
-            diff = "" if r["design"] == ref else fmt_ci(r["diff"], r["diff_ci_low"], r["diff_ci_high"])
-            pb = "" if math.isnan(r["p_better"]) else f"{r['p_better']:.0%}"
-            t.add_row(m if i == 0 else "", str(r["design"]), fmt_ci(r["mean"], r["ci_low"], r["ci_high"]), diff, pb)
-        t.add_section()
+    t = _compare_table(tab, ref, title)
     console.print(t)
+    if len(cmp.designs) > 1:
+        from ..explain import explain
+
+        console.print(explain(cmp), markup=False, highlight=False)
     if out is not None:
         console.print(f"wrote {out}/summary.json, runs.parquet and comparison.parquet")
         figures_and_report(out, plots, report)

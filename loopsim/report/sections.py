@@ -99,10 +99,8 @@ def _pct(v: float) -> str:
 def summary_table(view: StoreView) -> str:
     """The summary table: mean and 95% CI with p5/p50/p95 (and paired differences)."""
     if view.kind == "compare":
-        from ..explain import full_table
-
         cmp = view.comparison()
-        tab = full_table(cmp)
+        tab = cmp.table()
         rows = [[f"<code>{escape(r['metric'])}</code>", escape(str(r["design"])),
                  fmt_ci(r["mean"], r["ci_low"], r["ci_high"]), fmt(r["p5"]), fmt(r["p50"]), fmt(r["p95"]),
                  "" if r["design"] == cmp.reference else fmt_ci(r["diff"], r["diff_ci_low"], r["diff_ci_high"]),

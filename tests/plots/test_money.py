@@ -33,8 +33,8 @@ def test_bridge_components_and_explanation(comparison):
     assert "running cost" in text and "95% CI" in text and "liability" in text
 
 
-def test_full_table_has_every_component_policy_metric_and_quantiles(comparison):
-    tab = explain.full_table(comparison)
+def test_table_has_every_component_policy_metric_and_quantiles(comparison):
+    tab = comparison.table()
     metrics = set(tab["metric"])
     for m in ("fee_revenue", "programme_cost", "winback_cost", "fixed_cost", "points_liability",
               "points_earned", "points_redeemed"):
@@ -43,6 +43,8 @@ def test_full_table_has_every_component_policy_metric_and_quantiles(comparison):
     x = comparison.runs.loc[comparison.runs["design"] == "points", "profit"]
     assert np.isclose(row["p5"], x.quantile(0.05)) and np.isclose(row["p95"], x.quantile(0.95))
     assert row["p5"] <= row["p50"] <= row["p95"]
+    assert explain.policy_metrics(metrics) and all(m.startswith(("points_", "breakage"))
+                                                    for m in explain.policy_metrics(metrics))
 
 
 def test_cumulative_profit_ends_at_profit(runs):

@@ -96,3 +96,17 @@ def test_plots_need_out(capsys):
     code, _o, err = _cli(["compare", str(SCENARIOS / "baseline.toml"), str(SCENARIOS / "baseline.toml"),
                           "--plots"], capsys)
     assert code == 2 and "--plots: needs --out DIR" in err
+
+
+def test_compare_prints_components_quantiles_and_explanation(capsys, tmp_path):
+    code, out, err = _cli(["compare", str(SCENARIOS / "baseline.toml"), str(SCENARIOS / "retailer_points.toml"),
+                           "--reps", "2", *SETS, "--out", str(tmp_path / "c")], capsys)
+    assert code == 0, err
+    assert "p5 / p50 / p95" in out
+    for m in ("programme_cost", "winback_cost", "points_liability", "points_earned"):
+        assert f"│ {m} " in out
+    assert "retailer_points makes" in out and "running cost" in out
+    import pandas as pd
+
+    tab = pd.read_parquet(tmp_path / "c" / "comparison.parquet")
+    assert {"p5", "p50", "p95"} <= set(tab.columns) and "fee_revenue" in set(tab["metric"])

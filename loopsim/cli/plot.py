@@ -55,8 +55,11 @@ def plots_for_calibration(cal, tx, cal_end, folder: Path) -> None:
     if cal_end is not None and cal_end < tx["time"].max():
         hold = rfm_summary(tx, calibration_end=cal_end, observation_end=tx["time"].max(),
                            unit_days=cal.unit_days)
-    done = write_figures(calibration_figures(cal, tx, hold), folder)
+    skipped: list[str] = []
+    done = write_figures(calibration_figures(cal, tx, hold), folder, skipped)
     console.print(f"wrote {len(done)} figures (PNG and SVG) to {folder}")
+    for why in skipped:
+        console.print(f"[yellow]note:[/yellow] not drawn: {why}", highlight=False)
 
 
 def report_for_store(root: Path, k: int = 3, out: Path | None = None) -> Path:

@@ -76,15 +76,18 @@ def calibration_figures(cal, transactions: pd.DataFrame, holdout: pd.DataFrame |
         lambda: plots.cumulative_repeat(cal, transactions)
 
 
-def write_figures(figures: Drawn, folder: Path) -> list[tuple[str, str, Path]]:
+def write_figures(figures: Drawn, folder: Path, skipped: list[str] | None = None) -> list[tuple[str, str, Path]]:
     """Draw and save every figure as ``folder/NAME.png`` and ``.svg``; ``(name, caption, png)``.
 
-    A figure whose data the runs do not have (e.g. no service contacts) is skipped."""
+    A figure whose data the runs do not have (no service contacts, a Pareto/NBD fit for a
+    BG/NBD figure) is skipped; ``skipped``, if given, collects ``"name: why"`` for each."""
     out = []
     for name, caption, draw in figures:
         try:
             fig = draw()
-        except LoopsimError:
+        except LoopsimError as exc:
+            if skipped is not None:
+                skipped.append(f"{name}: {exc}")
             continue
         png, _svg = plots.save(fig, folder, name)
         out.append((name, caption, png))

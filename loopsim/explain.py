@@ -145,5 +145,6 @@ def policy_metrics(names) -> list[str]:
     """The names among ``names`` that a loyalty, service or personalisation policy reports
     (built-in policies by their prefixes; any metric loopsim does not know is a custom policy's)."""
     engine = ("funnel_", "service_")
-    return [m for m in names if m == "breakage_rate" or not is_builtin_metric(m)
-            or (m.startswith(_BUILTIN_PREFIXES) and not m.startswith(engine))]
+    return [m for m in names if m not in CORE_METRICS and m not in MONEY_METRICS
+            and (m == "breakage_rate" or not is_builtin_metric(m)
+                 or (m.startswith(_BUILTIN_PREFIXES) and not m.startswith(engine)))]

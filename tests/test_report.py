@@ -64,6 +64,18 @@ def test_plot_and_report_commands(capsys, tmp_path):
         assert {f"{stem}.png", f"{stem}.svg"} <= names
     code, o, err = _cli(["report", str(out), "--figure-reps", "1"], capsys)
     assert code == 0 and (out / "report.html").is_file() and "report.html" in o
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Replications: Online shop, points programme" in html and "<th scope='col'>p95</th>" in html
+
+
+def test_single_run_plots(capsys, tmp_path):
+    out = tmp_path / "one"
+    code, _o, err = _cli(["run", str(SCENARIOS / "baseline.toml"), *SETS, "--out", str(out), "--plots"], capsys)
+    assert code == 0, err
+    names = {p.name for p in (out / "figures").iterdir()}
+    assert {"survival.png", "funnel.svg", "service.png", "flow.png"} <= names and "points.png" not in names
+    code, _o, err = _cli(["report", str(out)], capsys)     # a single run is not a store: one line
+    assert code == 2 and "a single run's output" in err and len(err.strip().splitlines()) == 1
 
 
 def test_sweep_with_report(capsys, tmp_path):

@@ -20,21 +20,28 @@ report_opt = click.option("--report", is_flag=True,
                           help="Also write a self-contained HTML report, --out DIR/report.html.")
 
 
-def figures_and_report(out: Path, plots: bool, report: bool) -> None:
-    """What ``--plots`` and ``--report`` ask for, once the store ``out`` is finished."""
+def figures_and_report(out: Path, plots: bool, report: bool, k: int = 3) -> None:
+    """What ``--plots`` and ``--report`` ask for, once the store ``out`` is finished (both from
+    one reading of the store, so the replications re-run for the figures are run once)."""
+    if not (plots or report):
+        return
+    from ..report import StoreView
+
+    view = StoreView.open(out)
     if plots:
-        plots_for_store(out)
+        plots_for_store(view, k)
     if report:
-        report_for_store(out)
+        report_for_store(view, k)
 
 
-def plots_for_store(root: Path, k: int = 3) -> None:
-    """Write every figure of the store ``root`` into ``root/figures`` and say so (``--plots``)."""
+def plots_for_store(root, k: int = 3) -> None:
+    """Write every figure of the store ``root`` (a folder or an open StoreView) into
+    ``root/figures`` and say so (``--plots``, ``loopsim plot``)."""
     from ..report import StoreView, store_figures, write_figures
 
-    view = StoreView.open(root)
-    done = write_figures(store_figures(view, k), root / "figures")
-    console.print(f"wrote {len(done)} figures (PNG and SVG) to {root / 'figures'}")
+    view = root if isinstance(root, StoreView) else StoreView.open(root)
+    done = write_figures(store_figures(view, k), view.root / "figures")
+    console.print(f"wrote {len(done)} figures (PNG and SVG) to {view.root / 'figures'}")
 
 
 def plots_for_run(res, out: Path) -> None:
@@ -62,7 +69,7 @@ def plots_for_calibration(cal, tx, cal_end, folder: Path) -> None:
         console.print(f"[yellow]note:[/yellow] not drawn: {why}", highlight=False)
 
 
-def report_for_store(root: Path, k: int = 3, out: Path | None = None) -> Path:
+def report_for_store(root, k: int = 3, out: Path | None = None) -> Path:
     """Write the HTML report of ``root`` and say where (``--report``, ``loopsim report``)."""
     from ..report import write_report
 

@@ -68,12 +68,12 @@ def build_report(view: StoreView, k: int = FIGURE_REPS) -> str:
     return page(_title(view), sections)
 
 
-def write_report(root: str | Path, out: str | Path | None = None, k: int = FIGURE_REPS) -> Path:
-    """Write the report of the store ``root`` to ``out`` (default ``root/report.html``)
-    atomically; returns the path."""
+def write_report(root: str | Path | StoreView, out: str | Path | None = None, k: int = FIGURE_REPS) -> Path:
+    """Write the report of the store ``root`` (a folder, or a :class:`StoreView` already open)
+    to ``out`` (default ``root/report.html``) atomically; returns the path."""
     from ..store import atomic_write_text
 
-    view = StoreView.open(root)
+    view = root if isinstance(root, StoreView) else StoreView.open(root)
     path = Path(out) if out is not None else view.root / "report.html"
     atomic_write_text(path, build_report(view, k))
     return path

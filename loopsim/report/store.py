@@ -67,6 +67,7 @@ class StoreView:
     manifest: dict[str, Any] = field(repr=False)
     summary: dict[str, Any] = field(repr=False)
     runs: pd.DataFrame = field(repr=False)
+    _results: dict[int, dict[str, list[RunResult]]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(cls, root: str | Path) -> StoreView:
@@ -127,19 +128,14 @@ class StoreView:
         return Experiment(next(iter(self.scenarios.values())), self.seed, self.runs)
 
     def _scenario_of(self, row: pd.Series) -> Scenario:
+        """The scenario a stored run was made with (by its hash; else its design)."""
         by_hash = {s.hash: s for s in self.scenarios.values()}
         sc = by_hash.get(str(row.get("scenario_hash")))
-        if sc is None:
-            if self.kind == "sweep":   # a sweep point: the base with the point's parameters
-                from ..plots.sweeps import parameters
-
-                ov = {p: (row[p].item() if hasattr(row[p], "item") else row[p]) for p in parameters(self.runs)}
-                return next(iter(self.scenarios.values())).with_overrides(ov)
-            sc = self.scenarios.get(str(row.get("design")), next(iter(self.scenarios.values())))
-        return sc
+        return sc if sc is not None else self.scenarios.get(str(row.get("design")),
+                                                            next(iter(self.scenarios.values())))
 
     def rerun(self, design: str | None = None, k: int = FIGURE_REPS) -> list[RunResult]:
-        """The first ``k`` replications of ``design`` (or of the store's only scenario), run
+        """The first ``k`` replications of ``design`` (or of a replicate store's scenario), run
         again with their stored seeds (identical to the stored runs)."""
         from ..engine import simulate
 
@@ -156,8 +152,11 @@ class StoreView:
         return out
 
     def results(self, k: int = FIGURE_REPS) -> dict[str, list[RunResult]]:
-        """``{design: first k replications}`` (one entry for replicate and sweep stores)."""
-        if self.kind == "compare":
-            return {d: self.rerun(d, k) for d in self.scenarios}
-        label = next(iter(self.scenarios.values())).name
-        return {label: self.rerun(None, k)}
+        """``{design: first k replications}`` (one entry for a replicate store); run once per
+        ``k`` and kept, so figures and a report of the same view share them."""
+        if k not in self._results:
+            if self.kind == "compare":
+                self._results[k] = {d: self.rerun(d, k) for d in self.scenarios}
+            else:
+                self._results[k] = {next(iter(self.scenarios.values())).name: self.rerun(None, k)}
+        return self._results[k]

@@ -122,3 +122,32 @@ def test_compare_prints_components_quantiles_and_explanation(capsys, tmp_path):
 
     tab = pd.read_parquet(tmp_path / "c" / "comparison.parquet")
     assert {"p5", "p50", "p95"} <= set(tab.columns) and "fee_revenue" in set(tab["metric"])
+
+
+def test_report_of_an_optimisation_folder(capsys, tmp_path):
+    """The files `loopsim optimise --out DIR --plots` writes (branch optimise: summary.json of kind
+    optimise, best.toml, selection.parquet, figures/*.png), made here with a real figure."""
+    import json
+
+    import pandas as pd
+
+    from loopsim.plots.style import axes, save
+
+    out = tmp_path / "opt"
+    out.mkdir()
+    (out / "best.toml").write_text('extends = "baseline.toml"\nname = "best <design>"\n')
+    pd.DataFrame({"trial": [3, 7], "profit_mean": [1200.5, 1100.0]}).to_parquet(out / "selection.parquet")
+    (out / "summary.json").write_text(json.dumps({
+        "kind": "optimise", "loopsim_version": "0.1.0", "problem": {"seed": 5, "base": "abc"},
+        "base_scenario": "Online shop", "study": "loopsim-x", "trials": 8, "finished_trials": 8,
+        "best": {"service.agents": 2}, "best_scenario_hash": "def"}))
+    fig, ax = axes()
+    ax.plot([0, 1], [1, 0])
+    save(fig, out / "figures", "history")
+    code, _o, err = _cli(["report", str(out)], capsys)
+    assert code == 0, err
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Optimisation: Online shop" in html and "best &lt;design&gt;" in html
+    assert "data:image/png;base64," in html and "<td>1,200</td>" in html and "<td>def</td>" in html
+    code, _o, err = _cli(["plot", str(out)], capsys)
+    assert code == 2 and "an optimisation's output" in err

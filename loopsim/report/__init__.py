@@ -5,7 +5,8 @@ summary table with 95% CIs and p5/p50/p95, the generated explanation and the pro
 comparisons), the figures, and provenance (versions, seed, scenario hashes). Figures are
 embedded as PNG data URIs and the CSS is inline: the file needs no network and no other file.
 Any PNG or SVG under ``DIR/figures/`` that the report does not draw itself (an optimiser's
-figures, say) is embedded too. See ``docs/figures.md``.
+figures, say) is embedded too. The folder of an optimisation (``summary.json`` of kind
+optimise) gets a report of its own (:mod:`loopsim.report.optimise`). See ``docs/figures.md``.
 """
 
 from __future__ import annotations
@@ -73,6 +74,14 @@ def write_report(root: str | Path | StoreView, out: str | Path | None = None, k:
     to ``out`` (default ``root/report.html``) atomically; returns the path."""
     from ..store import atomic_write_text
 
+    if not isinstance(root, StoreView):
+        from . import optimise
+
+        check_store(Path(root))
+        if optimise.is_optimise(Path(root)):
+            path = Path(out) if out is not None else Path(root) / "report.html"
+            atomic_write_text(path, optimise.build(Path(root)))
+            return path
     view = root if isinstance(root, StoreView) else StoreView.open(root)
     path = Path(out) if out is not None else view.root / "report.html"
     atomic_write_text(path, build_report(view, k))

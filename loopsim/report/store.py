@@ -40,13 +40,18 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def check_store(root: Path) -> None:
-    """Raise a one-line LoopsimError unless ``root`` is a finished result store."""
+    """Raise a one-line LoopsimError unless ``root`` is a finished result store (or an
+    optimisation's output, which has its own report)."""
     if not root.exists():
         raise LoopsimError(f"{root}: no such folder")
     if not root.is_dir():
         raise LoopsimError(f"{root}: not a folder (give a result store directory)")
     if not any(root.iterdir()):
         raise LoopsimError(f"{root}: empty folder, not a loopsim result store; {_HOW}")
+    from .optimise import is_optimise
+
+    if is_optimise(root):
+        return
     if not (root / "store.json").is_file():
         single = (root / "summary.json").is_file()
         what = ("a single run's output (no store.json); draw its figures with loopsim run SCENARIO "
@@ -77,6 +82,9 @@ class StoreView:
         manifest = _read_json(root / "store.json")
         summary = _read_json(root / "summary.json")
         kind = summary.get("kind")
+        if kind == "optimise":
+            raise LoopsimError(f"{root}: an optimisation's output; its figures are drawn by loopsim "
+                               "optimise --plots, and loopsim report DIR makes its report")
         if kind not in KINDS or not isinstance(manifest.get("scenarios"), dict):
             raise LoopsimError(f"{root}: summary.json kind {kind!r} is not one loopsim can draw "
                                f"({', '.join(KINDS)})")

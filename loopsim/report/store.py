@@ -79,12 +79,12 @@ class StoreView:
         """Open ``root``; a missing, empty, foreign or unfinished folder is a one-line LoopsimError."""
         root = Path(root)
         check_store(root)
-        manifest = _read_json(root / "store.json")
         summary = _read_json(root / "summary.json")
         kind = summary.get("kind")
         if kind == "optimise":
             raise LoopsimError(f"{root}: an optimisation's output; its figures are drawn by loopsim "
                                "optimise --plots, and loopsim report DIR makes its report")
+        manifest = _read_json(root / "store.json")
         if kind not in KINDS or not isinstance(manifest.get("scenarios"), dict):
             raise LoopsimError(f"{root}: summary.json kind {kind!r} is not one loopsim can draw "
                                f"({', '.join(KINDS)})")

@@ -12,19 +12,23 @@ from .style import axes, colour, finish
 
 
 def funnel_counts(results: Results) -> tuple[list[str], np.ndarray]:
-    """Stage names and mean prospects entering each stage (first group, over its runs)."""
+    """Stage names and mean prospects entering each stage (first group, over its runs), then
+    ``bought``: prospects who made their first purchase (``funnel_conversion`` x ``prospects``)."""
     runs = next(iter(groups(results).values()))
-    counts = np.array([[r.summary.get(f"funnel_{s}", np.nan) for s in STAGES] for r in runs])
-    return list(STAGES), np.nanmean(counts, axis=0)
+    counts = np.array([[r.summary.get(f"funnel_{s}", np.nan) for s in STAGES]
+                       + [r.summary.get("funnel_conversion", np.nan) * r.summary.get("prospects", np.nan)]
+                       for r in runs])
+    return [*STAGES, "bought"], np.nanmean(counts, axis=0)
 
 
 def funnel(results: Results, ax: Axes | None = None) -> Figure:
-    """Prospects entering each funnel stage (bars, mean over replications), the conversion from
-    the previous stage and the drop-off written on each bar; the last bar is first purchases."""
+    """Prospects entering each funnel stage and, last, those who bought (bars, mean over
+    replications), with the conversion from the previous bar and the drop-off written beside
+    each bar."""
     fig, ax = axes(ax)
     stages, n = funnel_counts(results)
     y = np.arange(len(stages))[::-1]
-    ax.barh(y, n, color=colour(0))
+    ax.barh(y, n, color=[colour(0)] * len(STAGES) + [colour(2)])
     ax.set_yticks(y, stages)
     top = float(np.nanmax(n)) if len(n) and np.isfinite(n).any() else 1.0
     for i, (yi, v) in enumerate(zip(y, n, strict=True)):
@@ -34,7 +38,8 @@ def funnel(results: Results, ax: Axes | None = None) -> Figure:
             note += f"  ({conv:.0%} convert, {1 - conv:.0%} drop off)"
         ax.text(v + top * 0.01, yi, note, va="center", fontsize=10)
     ax.set_xlim(0, top * 1.6)
-    return finish(fig, ax, "Purchase funnel", "prospects entering the stage (count)", "stage")
+    name = next(iter(groups(results).values()))[0].scenario.name
+    return finish(fig, ax, f"Purchase funnel: {name}", "prospects (count, mean over runs)", "stage")
 
 
 def customer_flow(results: Results, ax: Axes | None = None) -> Figure:

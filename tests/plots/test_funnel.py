@@ -13,9 +13,11 @@ def test_funnel_bars_are_stage_counts(runs):
     fig = plots.funnel(run)
     ax = fig.axes[0]
     bars = ax.patches
-    assert len(bars) == len(STAGES) == 6
+    assert len(bars) == len(STAGES) + 1 == 7
     widths = [b.get_width() for b in bars]
-    assert widths == [run.summary[f"funnel_{s}"] for s in STAGES]
+    assert widths[:6] == [run.summary[f"funnel_{s}"] for s in STAGES]
+    bought = (run.customers["channel"].isin(["marketing", "organic", "referral"])).sum()
+    assert np.isclose(widths[6], bought) and bought > 0      # the last bar: first purchases
     assert all(a >= b for a, b in zip(widths, widths[1:], strict=False))   # a funnel narrows
     notes = [t.get_text() for t in ax.texts]
     assert "convert" in notes[1] and "drop off" in notes[1]

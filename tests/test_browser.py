@@ -6,6 +6,7 @@ test fails under ``CI=true`` and is skipped elsewhere, saying how to install the
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import time
@@ -84,5 +85,14 @@ def test_report_renders_in_chromium(tmp_path):
         assert len(sizes) >= 10 and all(w > 0 and h > 0 for w, h in sizes), sizes
         errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
         assert errors == []
+        # on a phone-sized window nothing overflows the page sideways (wide tables scroll in place)
+        driver.set_window_size(390, 844)
+        width = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], width
+        # and it prints: a PDF of several pages, without the navigation bar
+        from selenium.webdriver.common.print_page_options import PrintOptions
+
+        pdf = base64.b64decode(driver.print_page(PrintOptions()))
+        assert pdf[:5] == b"%PDF-" and pdf.count(b"/Type /Page") > 3
     finally:
         driver.quit()

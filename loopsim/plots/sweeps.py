@@ -19,6 +19,13 @@ def parameters(df: pd.DataFrame) -> list[str]:
     return cols[cols.index("point") + 1:cols.index("replication")]
 
 
+def is_grid(df: pd.DataFrame) -> bool:
+    """Whether the sweep's points are a full factorial grid (every combination of its values)."""
+    params = parameters(df)
+    pts = df.drop_duplicates("point")[params]
+    return len(pts) == int(np.prod([pts[p].nunique() for p in params]))
+
+
 def _summary(df: pd.DataFrame, metric: str) -> pd.DataFrame:
     from ..experiment import sweep_summary
 
@@ -27,15 +34,8 @@ def _summary(df: pd.DataFrame, metric: str) -> pd.DataFrame:
     return sweep_summary(df, metrics=(metric,))
 
 
-def response(df: pd.DataFrame, param: str, metric: str = "profit", ax: Axes | None = None) -> Figure:
-    """Mean ``metric`` (with its 95% CI band over replications) against ``param``; one line per
-    value combination of the other swept parameters."""
-    params = parameters(df)
-    if param not in params:
-        raise LoopsimError(f"{param!r} was not swept; swept: {', '.join(params)}")
-    s = _summary(df, metric).sort_values(param)
-    others = [p for p in params if p != param]
-    fig, ax = axes(ax)
+def _lines(ax: Axes, s: pd.DataFrame, param: str, others: list[str], metric: str) -> None:
+    """One line with its CI band per value combination of the other parameters (a grid)."""
     grouped = s.groupby(others, sort=True) if others else [((), s)]
     for (key, g), col in zip(grouped, colours(), strict=False):
         key = key if isinstance(key, tuple) else (key,)
@@ -43,6 +43,28 @@ def response(df: pd.DataFrame, param: str, metric: str = "profit", ax: Axes | No
         x = g[param].to_numpy(dtype=float)
         ax.plot(x, g[f"{metric}_mean"], marker="o", color=col, label=label)
         ax.fill_between(x, g[f"{metric}_ci_low"], g[f"{metric}_ci_high"], color=col, alpha=0.2, linewidth=0)
+
+
+def _points(ax: Axes, s: pd.DataFrame, param: str, metric: str) -> None:
+    """Scattered design points (LHS, random, Sobol) with CI whiskers: no lines to join."""
+    mean, lo, hi = s[f"{metric}_mean"], s[f"{metric}_ci_low"], s[f"{metric}_ci_high"]
+    ax.errorbar(s[param], mean, yerr=[mean - lo, hi - mean] if lo.notna().any() else None, fmt="o",
+                color=colour(0), capsize=2, label="design points (the other parameters vary)")
+
+
+def response(df: pd.DataFrame, param: str, metric: str = "profit", ax: Axes | None = None) -> Figure:
+    """Mean ``metric`` (with its 95% CI over replications) against ``param``: on a grid one line
+    per value combination of the other swept parameters, otherwise one marker per point."""
+    params = parameters(df)
+    if param not in params:
+        raise LoopsimError(f"{param!r} was not swept; swept: {', '.join(params)}")
+    s = _summary(df, metric).sort_values(param)
+    others = [p for p in params if p != param]
+    fig, ax = axes(ax)
+    if others and not is_grid(df):
+        _points(ax, s, param, metric)
+    else:
+        _lines(ax, s, param, others, metric)
     if "profit" in metric or "cost" in metric or "revenue" in metric:
         ax.yaxis.set_major_formatter(MONEY_TICKS)
     ax.legend(loc="best", fontsize=9)
@@ -56,6 +78,8 @@ def heatmap(df: pd.DataFrame, x: str, y: str, metric: str = "profit", ax: Axes |
     for p in (x, y):
         if p not in params:
             raise LoopsimError(f"{p!r} was not swept; swept: {', '.join(params)}")
+    if not is_grid(df):
+        raise LoopsimError("a heatmap needs a grid sweep (--grid); this sweep's points are scattered")
     grid = df.groupby([y, x])[metric].mean().unstack(x).sort_index(ascending=False)
     fig, ax = axes(ax, size=(7.5, 5))
     im = ax.imshow(grid.to_numpy(dtype=float), cmap="cividis", aspect="auto")

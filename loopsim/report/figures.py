@@ -38,13 +38,13 @@ def store_figures(view: StoreView, k: int = FIGURE_REPS) -> Drawn:
     """Every figure of a result store (runs re-run for the table figures: ``k`` per design)."""
     cur = view.currency
     if view.kind == "sweep":
-        from ..plots.sweeps import parameters
+        from ..plots.sweeps import is_grid, parameters
 
         params = parameters(view.runs)
         for p in params:
             for m in ("profit", "retention_rate"):
                 yield f"sweep_{m}_{p}", f"{m} against {p}", lambda p=p, m=m: plots.response(view.runs, p, m)
-        if len(params) >= 2:
+        if len(params) >= 2 and is_grid(view.runs):
             yield "sweep_heatmap", f"profit by {params[0]} and {params[1]}", \
                 lambda: plots.heatmap(view.runs, params[0], params[1], "profit")
         sobol = view.root / "sobol.parquet"

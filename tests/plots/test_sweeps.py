@@ -29,6 +29,19 @@ def test_heatmap_cells_are_point_means(sweep_runs):
     assert np.isclose(img[0, 1], want)             # top row: the larger budget; right: 2 agents
 
 
+def test_scattered_points_get_markers_not_lines(designs):
+    from loopsim.experiment import sweep
+
+    df = sweep(designs["base"], design="lhs", ranges={"market.marketing_budget_per_day": (10.0, 60.0),
+                                                       "economics.gross_margin_rate": (0.3, 0.5)},
+               points=4, n=1, seed=3, progress=False)
+    fig = plots.response(df, "economics.gross_margin_rate", "profit")
+    ax = fig.axes[0]
+    assert len(ax.containers) == 1 and len(ax.containers[0].lines[0].get_xdata()) == 4
+    with pytest.raises(LoopsimError, match="needs a grid"):
+        plots.heatmap(df, "economics.gross_margin_rate", "market.marketing_budget_per_day")
+
+
 def test_sobol_bars_with_cis(designs):
     from loopsim.experiment import sobol
 

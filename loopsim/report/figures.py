@@ -18,6 +18,11 @@ from .store import FIGURE_REPS, StoreView
 Drawn = Iterator[tuple[str, str, Callable[[], Figure]]]
 
 
+def slug(text: str) -> str:
+    """A file-name-safe form of a design or parameter name (letters, digits, -, _)."""
+    return re.sub(r"[^A-Za-z0-9-]+", "_", text).strip("_")
+
+
 def run_figures(results: dict[str, list[RunResult]]) -> Drawn:
     """Figures of runs' tables: ``(file name, caption, draw)`` for every figure that applies."""
     yield "survival", "Retention by tenure (Kaplan-Meier)", lambda: plots.survival(results)
@@ -25,7 +30,7 @@ def run_figures(results: dict[str, list[RunResult]]) -> Drawn:
     yield "cumulative_profit", "Cumulative profit (payback)", lambda: plots.cumulative_profit(results)
     yield "clv", "CLV across customers", lambda: plots.clv_distribution(results)
     for design, runs in results.items():
-        tag = "" if len(results) == 1 else "_" + re.sub(r"[^A-Za-z0-9-]+", "_", design).strip("_")
+        tag = "" if len(results) == 1 else "_" + slug(design)
         yield f"funnel{tag}", f"Funnel: {design}", lambda runs=runs: plots.funnel(runs)
         yield f"flow{tag}", f"Customer flow: {design}", lambda runs=runs: plots.customer_flow(runs)
         if "points_liability" in runs[0].timeline.columns:
@@ -43,7 +48,7 @@ def store_figures(view: StoreView, k: int = FIGURE_REPS) -> Drawn:
         params = parameters(view.runs)
         for p in params:
             for m in ("profit", "retention_rate"):
-                yield f"sweep_{m}_{p}", f"{m} against {p}", lambda p=p, m=m: plots.response(view.runs, p, m)
+                yield f"sweep_{m}_{slug(p)}", f"{m} against {p}", lambda p=p, m=m: plots.response(view.runs, p, m)
         if len(params) >= 2 and is_grid(view.runs):
             yield "sweep_heatmap", f"profit by {params[0]} and {params[1]}", \
                 lambda: plots.heatmap(view.runs, params[0], params[1], "profit")
@@ -57,7 +62,7 @@ def store_figures(view: StoreView, k: int = FIGURE_REPS) -> Drawn:
     if view.kind == "compare":
         cmp = view.comparison()
         for d in (x for x in cmp.designs if x != cmp.reference):
-            yield "bridge_" + re.sub(r"[^A-Za-z0-9-]+", "_", d).strip("_"), f"Profit bridge: {cmp.reference} to {d}", \
+            yield f"bridge_{slug(d)}", f"Profit bridge: {cmp.reference} to {d}", \
                 lambda d=d: plots.profit_bridge(cmp, d)
         yield "forest", "Paired differences", lambda: plots.forest(cmp)
     results = view.results(k)

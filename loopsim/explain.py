@@ -34,6 +34,19 @@ MONEY_METRICS = ("revenue", *(m for m, _l, _s in COMPONENTS), "profit", "profit_
                  "points_liability")
 
 
+#: What a design's reward cost is called, by its one reward policy (several: "rewards").
+REWARD_NAMES = {"membership": "member benefits", "punch_card": "free items", "points": "redeemed points",
+                "cashback": "cashback", "discount": "discounts", "tiers": "tier benefits",
+                "referral": "referral rewards", "streaks": "streak rewards", "exclusive_access": "perks"}
+
+
+def reward_label(*scenarios) -> str:
+    """The name of the reward cost in a bridge between ``scenarios``: their reward policy's
+    word for it when they have one kind of reward between them, else "rewards"."""
+    kinds = {p.type for sc in scenarios for p in sc.policies if p.type in REWARD_NAMES}
+    return REWARD_NAMES[kinds.pop()] if len(kinds) == 1 else "rewards"
+
+
 def _check_design(cmp, design: str | None) -> str:
     others = [d for d in cmp.designs if d != cmp.reference]
     if design is None:
@@ -62,7 +75,9 @@ def bridge(cmp, design: str | None = None) -> pd.DataFrame:
     rows_d = tab[tab["design"] == design].set_index("metric")
     rows_r = tab[tab["design"] == cmp.reference].set_index("metric")
     sign = {m: s for m, _l, s in COMPONENTS} | {"profit": 1, "points_liability": 1}
-    label = {m: lab for m, lab, _s in COMPONENTS} | {"profit": "profit", "points_liability": "points liability"}
+    label = {m: lab for m, lab, _s in COMPONENTS} | {"profit": "profit", "points_liability": "points liability",
+                                                      "reward_cost": reward_label(cmp.designs[design],
+                                                                                  cmp.designs[cmp.reference])}
     out = []
     for m in rows_d.index:
         r, s = rows_d.loc[m], sign[m]

@@ -26,6 +26,7 @@ def test_bridge_components_and_explanation(comparison):
     br = explain.bridge(comparison)
     comp = br[br["kind"] == "component"]
     assert np.isclose(comp["diff"].sum(), br.loc[br["kind"] == "total", "diff"].iloc[0])
+    assert comp.set_index("metric").loc["reward_cost", "label"] == "redeemed points"
     run_cost = comp.set_index("metric").loc["programme_cost"]
     assert run_cost["diff"] < 0 and run_cost["ci_low"] <= run_cost["diff"] <= run_cost["ci_high"]
     text = explain.explain(comparison)
@@ -54,3 +55,11 @@ def test_cumulative_profit_ends_at_profit(runs):
     want = np.mean([r.summary["profit"] for r in runs["points"]])
     assert np.isclose(lines[1].get_ydata()[-1], want)
     assert "EUR" in fig.axes[0].get_ylabel()
+
+
+def test_reward_cost_is_named_after_the_programme(designs):
+    from ..report_fixtures import small
+
+    assert explain.reward_label(designs["points"], designs["base"]) == "redeemed points"
+    assert explain.reward_label(small("prime_membership"), designs["base"]) == "member benefits"
+    assert explain.reward_label(small("points_and_tiers"), designs["base"]) == "rewards"   # two kinds

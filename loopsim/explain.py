@@ -149,8 +149,11 @@ def table_metrics(runs: pd.DataFrame) -> list[str]:
     and the points liability, the policies' metrics, then every other metric the runs report."""
     from .experiment import ID_COLUMNS
 
+    cols = list(runs.columns)
+    # the columns before "replication" label a run (design, a design's parameters): not metrics
+    labels = set(cols[:cols.index("replication")]) if "replication" in cols else {"design"}
     first = [m for m in (*CORE_METRICS, *MONEY_METRICS) if m in runs.columns]
-    rest = [c for c in runs.columns if c not in ID_COLUMNS and c not in first and c != "design"
+    rest = [c for c in cols if c not in ID_COLUMNS and c not in first and c not in labels
             and pd.api.types.is_numeric_dtype(runs[c])]
     pol = policy_metrics(rest)
     return list(dict.fromkeys(first + pol + rest))

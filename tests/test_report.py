@@ -120,7 +120,7 @@ def test_compare_prints_components_quantiles_and_explanation(capsys, tmp_path):
     assert "retailer_points makes" in out and "running cost" in out
     import pandas as pd
 
-    tab = pd.read_parquet(tmp_path / "c" / "comparison.parquet")
+    tab = pd.read_parquet(tmp_path / "c" / "comparison")
     assert {"p5", "p50", "p95"} <= set(tab.columns) and "fee_revenue" in set(tab["metric"])
 
 

@@ -28,6 +28,7 @@ from .common import (
     write_table,
 )
 from .plot import figures_and_report, need_out, plots_opt, report_opt
+from .store import wait_opt
 
 
 # ---------------------------------------------------------------------------- compare
@@ -90,12 +91,13 @@ def _compare_table(tab, ref: str, title: str) -> Table:
 @dask_opt
 @set_opt
 @click.option("--out", "-o", type=click.Path(path_type=Path), default=None,
-              help="Result store directory (resumable): runs.parquet, comparison.parquet, summary.json.")
+              help="Result store directory (resumable): runs/, comparison/, summary.json.")
+@wait_opt
 @plots_opt
 @report_opt
 def compare_cmd(scenarios: tuple[Path, ...], reps: int, seed: int, workers: int, precision: float | None,
                 max_reps: int, metric: str, independent: bool, dask: str | None, set_: tuple[str, ...],
-                out: Path | None, plots: bool, report: bool):
+                out: Path | None, wait: bool, plots: bool, report: bool):
     """Compare designs (the first is the reference): paired differences with 95% CIs and P(better).
 
     P(better) is the share of paired replications in which a design beats the reference
@@ -112,7 +114,7 @@ def compare_cmd(scenarios: tuple[Path, ...], reps: int, seed: int, workers: int,
     need_out(out, {"--plots": plots, "--report": report})
     designs = {n: load(p, set_) for n, p in zip(_design_names(list(scenarios)), scenarios, strict=True)}
     cmp = run_compare(designs, n=reps, seed=seed, crn=not independent, workers=workers,
-                      precision=precision, metric=metric, max_reps=max_reps, dask=dask, out=out)
+                      precision=precision, metric=metric, max_reps=max_reps, dask=dask, out=out, wait=wait)
     tab = cmp.table()
     ref = cmp.reference
     mode = "independent streams" if independent else "common random numbers"
@@ -126,7 +128,7 @@ def compare_cmd(scenarios: tuple[Path, ...], reps: int, seed: int, workers: int,
 
         console.print(explain(cmp), markup=False, highlight=False)
     if out is not None:
-        console.print(f"wrote {out}/summary.json, runs.parquet and comparison.parquet")
+        console.print(f"wrote {out}/summary.json, runs/ and comparison/", markup=False)
         figures_and_report(out, plots, report)
 
 
@@ -150,12 +152,13 @@ def compare_cmd(scenarios: tuple[Path, ...], reps: int, seed: int, workers: int,
 @dask_opt
 @set_opt
 @click.option("--out", "-o", type=click.Path(path_type=Path), default=None,
-              help="Result store directory (resumable): runs.parquet, summary.json.")
+              help="Result store directory (resumable): runs/, points/, summary.json.")
+@wait_opt
 @plots_opt
 @report_opt
 def sweep_cmd(scenario: Path, grid: tuple[str, ...], lhs: tuple[str, ...], points: int | None,
               random_: bool, sobol_metric: str | None, reps: int, seed: int, workers: int,
-              dask: str | None, set_: tuple[str, ...], out: Path | None, plots: bool, report: bool):
+              dask: str | None, set_: tuple[str, ...], out: Path | None, wait: bool, plots: bool, report: bool):
     """Run a scenario over a parameter grid or design; one row per (point, replication)."""
     from ..experiment import parse_grid, parse_ranges, sobol, sweep, sweep_summary
 
@@ -178,7 +181,7 @@ def sweep_cmd(scenario: Path, grid: tuple[str, ...], lhs: tuple[str, ...], point
         if not lhs:
             raise LoopsimError("--sobol needs parameter ranges given with --lhs PATH=LOW:HIGH")
         res = sobol(sc, parse_ranges(lhs), metric=sobol_metric, n=points, reps=reps, seed=seed,
-                    workers=workers, dask=dask, out=out)
+                    workers=workers, dask=dask, out=out, wait=wait)
         t = Table(title=f"Sobol indices of {sobol_metric} ({len(res.runs)} runs, seed {seed})")
         for c in ("parameter", "first order", "total order"):
             t.add_column(c, justify="left" if c == "parameter" else "right")
@@ -186,15 +189,15 @@ def sweep_cmd(scenario: Path, grid: tuple[str, ...], lhs: tuple[str, ...], point
             t.add_row(str(r["parameter"]), f"{r['first_order']:.3f}", f"{r['total_order']:.3f}")
         console.print(t)
         if out is not None:
-            write_table(res.indices, out / "sobol.parquet")
-            console.print(f"wrote {out}/runs.parquet, summary.json and sobol.parquet")
+            write_table(res.indices, out / "sobol" / "sobol.parquet")
+            console.print(f"wrote {out}/summary.json, runs/, points/ and sobol/", markup=False)
             figures_and_report(out, plots, report)
         return
     if grid:
-        df = sweep(sc, grid=parse_grid(grid), n=reps, seed=seed, workers=workers, dask=dask, out=out)
+        df = sweep(sc, grid=parse_grid(grid), n=reps, seed=seed, workers=workers, dask=dask, out=out, wait=wait)
     else:
         df = sweep(sc, design="random" if random_ else "lhs", ranges=parse_ranges(lhs), points=points,
-                   n=reps, seed=seed, workers=workers, dask=dask, out=out)
+                   n=reps, seed=seed, workers=workers, dask=dask, out=out, wait=wait)
     summ = sweep_summary(df)
     params = [c for c in summ.columns if c not in ("n",) and not c.startswith(("profit_", "retention_rate_"))]
     t = Table(title=f"{sc.name}: {len(summ)} points x {reps} replications (seed {seed}; 95% CI)")
@@ -206,7 +209,7 @@ def sweep_cmd(scenario: Path, grid: tuple[str, ...], lhs: tuple[str, ...], point
                   fmt_ci(r["retention_rate_mean"], r["retention_rate_ci_low"], r["retention_rate_ci_high"]))
     console.print(t)
     if out is not None:
-        console.print(f"wrote {out}/runs.parquet and summary.json")
+        console.print(f"wrote {out}/summary.json, runs/ and points/", markup=False)
         figures_and_report(out, plots, report)
 
 

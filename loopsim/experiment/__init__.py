@@ -25,15 +25,17 @@ connects to a running scheduler. Jobs carry the scenario as plain data (``Scenar
 
 Results store
 -------------
-``out=DIR`` writes every finished run atomically to a :class:`loopsim.store.ResultStore` and
-resumes an interrupted experiment (finished runs are read back, not re-run).
+``out=DIR`` writes every finished run atomically to a :class:`loopsim.store.ResultStore`, locked
+while the experiment runs, and resumes an interrupted experiment (finished runs are checked
+against the experiment and read back, not re-run); see :mod:`loopsim.store`.
 
 Modules
 -------
 :mod:`.jobs` (a run as data, seeds, rows), :mod:`.workers` (local worker processes and signals),
 :mod:`.progress`, :mod:`.runner` (executors, Dask, the store), :mod:`.stats` (CIs, adaptive
 precision), :mod:`.designs` (grids, LHS, random points, CLI parsers), :mod:`.replicate`,
-:mod:`.compare`, :mod:`.sweep` (sweeps and Sobol indices).
+:mod:`.compare`, :mod:`.sweep` (sweeps and Sobol indices), :mod:`.storage` (an experiment's
+fingerprint and store; the parameters that tell designs apart).
 """
 
 from __future__ import annotations

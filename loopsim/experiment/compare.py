@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,15 +17,16 @@ from ..metrics import metric_bounds
 from ..scenario import Scenario
 from .jobs import Job, _frame, check_seed
 from .replicate import DEFAULT_MAX_REPS
-from .runner import Runner, _open_store
+from .runner import Runner
 from .stats import (
     BETTER,
-    _check_metric_known,
+    _check_precision,
     _describe,
     _metric_values,
     _until_precise,
     half_width,
 )
+from .storage import design_parameters, open_store
 
 
 @dataclass
@@ -99,21 +101,9 @@ class Comparison:
         return pd.DataFrame(rows)
 
 
-def compare(designs: Mapping[str, Scenario], n: int | None = None, seed: int = 0, crn: bool = True,
-            reference: str | None = None, workers: int = 1, executor: Executor | None = None, *,
-            precision: float | None = None, metric: str = "profit", max_reps: int = DEFAULT_MAX_REPS,
-            dask: str | None = None, out: str | os.PathLike | None = None, tables: bool = False,
-            progress: bool | None = None) -> Comparison:
-    """Run every design ``n`` times and pair them (common random numbers by default).
-
-    ``reference`` defaults to the first design. ``precision``: adaptive replication (starting
-    from ``n``, default 10): add replications until the 95% CI half-width of the paired
-    difference in ``metric`` of every design vs the reference is at most ``precision`` times the
-    reference's mean ``|metric|`` (a relative precision that does not depend on how small the
-    difference is), or ``max_reps`` is reached.
-    """
-    from .. import __version__
-
+def _checked(designs: Mapping[str, Scenario], n: int | None, reference: str | None,
+             precision: float | None, metric: str, seed: int) -> tuple[dict, int, str, int]:
+    """Validated arguments of :func:`compare`: (designs, n, reference, seed)."""
     designs = dict(designs)
     if len(designs) < 1:
         raise ValueError("compare needs at least one design")
@@ -127,23 +117,40 @@ def compare(designs: Mapping[str, Scenario], n: int | None = None, seed: int = 0
         n = 10 if precision is not None else 30
     if n < 1:
         raise ValueError("n must be >= 1")
-    if precision is not None and not (math.isfinite(precision) and precision > 0):
-        raise LoopsimError(f"precision must be a finite number > 0 (got {precision!r})")
+    _check_precision(precision, metric)
     seed = check_seed(seed)
-    if precision is not None:
-        _check_metric_known(metric)
+    return designs, n, reference, seed
+
+
+def compare(designs: Mapping[str, Scenario], n: int | None = None, seed: int = 0, crn: bool = True,
+            reference: str | None = None, workers: int = 1, executor: Executor | None = None, *,
+            precision: float | None = None, metric: str = "profit", max_reps: int = DEFAULT_MAX_REPS,
+            dask: str | None = None, out: str | os.PathLike | None = None, tables: bool = False,
+            progress: bool | None = None, wait: bool | float = False) -> Comparison:
+    """Run every design ``n`` times and pair them (common random numbers by default).
+
+    ``reference`` defaults to the first design. ``precision``: adaptive replication (starting
+    from ``n``, default 10): add replications until the 95% CI half-width of the paired
+    difference in ``metric`` of every design vs the reference is at most ``precision`` times the
+    reference's mean ``|metric|`` (a relative precision that does not depend on how small the
+    difference is), or ``max_reps`` is reached. ``runs`` has, besides ``design``, one column per
+    scenario field in which the designs differ (dotted path; see :func:`design_parameters`).
+    """
+    designs, n, reference, seed = _checked(designs, n, reference, precision, metric, seed)
     names = list(designs)
     data = {k: s.to_dict() for k, s in designs.items()}
+    params = design_parameters(designs)
+    labels = {d: {"design": d, **params[d]} for d in names}
 
     def jobs(r0: int, r1: int) -> list[Job]:
         return [Job(j, r, data[d], designs[d].hash, int(seed), (r,) if crn else (j, r),
-                    labels=(("design", d),), tables=tables)
+                    labels=tuple(labels[d].items()), tables=tables)
                 for j, d in enumerate(names) for r in range(r0, r1)]
 
-    store = _open_store(out, "compare", seed, designs, {"crn": bool(crn), "designs": names}, tables)
-    cap = max(n, max_reps)
+    points = [{"labels": labels[d], "scenario_hash": designs[d].hash} for d in names]
     converged = None
-    with Runner(workers, executor, dask, store, progress, "comparing designs") as runner:
+    with open_store(out, "compare", seed, designs, points, crn, tables, wait) as store, \
+            Runner(workers, executor, dask, store, progress, "comparing designs") as runner:
         rows = runner.run(jobs(0, n))
         if precision is not None:
             def rel_of(rows):
@@ -154,17 +161,27 @@ def compare(designs: Mapping[str, Scenario], n: int | None = None, seed: int = 0
                       [half_width(w[reference])]
                 return max(hws) / scale if scale else math.inf
 
-            n, converged = _until_precise(runner, rows, n, cap, precision, rel_of, jobs)
-    runs = _frame((rows[k] for k in sorted(rows)), drop=("point",))
-    cmp = Comparison(designs, reference, seed, crn, runs, precision,
-                     metric if precision is not None else None, converged)
-    if store is not None:
-        tab = cmp.table()
-        store.finalize(runs, {"kind": "compare", "seed": seed, "reference": reference, "crn": crn,
-                              "designs": {k: {"name": s.name, "scenario_hash": s.hash}
-                                          for k, s in designs.items()},
-                              "replications": cmp.n, "precision": precision, "metric": cmp.metric,
-                              "converged": converged, "loopsim_version": __version__,
-                              "table": tab.to_dict("records")},
-                       {"comparison": tab})
+            n, converged = _until_precise(runner, rows, n, max(n, max_reps), precision, rel_of, jobs)
+        runs = _frame((rows[k] for k in sorted(rows)), drop=("point",))
+        cmp = Comparison(designs, reference, seed, crn, runs, precision,
+                         metric if precision is not None else None, converged)
+        if store is not None:
+            _finalize(store, cmp, rows, params)
     return cmp
+
+
+def _finalize(store, cmp: Comparison, rows: dict, params: Mapping[str, Mapping[str, Any]]) -> None:
+    """Write the store's final tables: ``comparison/comparison.parquet`` (with the designs'
+    parameters as columns after ``design``) and ``summary.json``."""
+    from .. import __version__
+
+    tab = cmp.table()
+    table = tab.to_dict("records")
+    wide = pd.DataFrame([params[d] for d in tab["design"]], index=tab.index)
+    tab = pd.concat([tab[["design"]], wide, tab.drop(columns=["design"])], axis=1)
+    store.finalize(rows, {"kind": "compare", "seed": cmp.seed, "reference": cmp.reference, "crn": cmp.crn,
+                          "designs": {k: {"name": s.name, "scenario_hash": s.hash, "parameters": params[k]}
+                                      for k, s in cmp.designs.items()},
+                          "replications": cmp.n, "precision": cmp.precision, "metric": cmp.metric,
+                          "converged": cmp.converged, "loopsim_version": __version__, "table": table},
+                   {"comparison": tab})

@@ -91,7 +91,11 @@ def make_row(job: Job, summary: Mapping[str, float], version: str) -> dict[str, 
 
 
 def _frame(rows: Iterable[dict[str, Any]], drop: Sequence[str] = ()) -> pd.DataFrame:
+    """The runs table of rows in key order; provenance columns last, after every metric (also
+    after a metric only some designs report), as in the stored row files."""
     df = pd.DataFrame(list(rows))
+    tail = [c for c in ("scenario_hash", "loopsim_version") if c in df.columns]
+    df = df[[c for c in df.columns if c not in tail] + tail]
     if len(df):
         for c in ("point", "replication", "seed"):
             if c in df:

@@ -11,19 +11,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import LoopsimError
 from ..metrics import metric_bounds
 from ..scenario import Scenario
 from .jobs import Job, _frame, check_seed
-from .runner import Runner, _open_store
+from .runner import Runner
 from .stats import (
-    _check_metric_known,
+    _check_precision,
     _describe,
     _metric_columns,
     _metric_values,
     _until_precise,
     half_width,
 )
+from .storage import open_store
 
 DEFAULT_MAX_REPS = 1000
 
@@ -59,11 +59,32 @@ class Experiment:
         return out
 
 
+def _checked(scenario, n: int | None, precision: float | None, metric: str, seed: int):
+    """Validated arguments of :func:`replicate`: (per-replication scenarios or None, n, seed)."""
+    per_rep = None
+    if not isinstance(scenario, Scenario):
+        per_rep = list(scenario)
+        if not per_rep:
+            raise ValueError("an empty list of scenarios")
+        n = len(per_rep) if n is None else n
+        if n > len(per_rep):
+            raise ValueError(f"n={n} replications but only {len(per_rep)} scenarios")
+        if precision is not None:
+            raise ValueError("precision needs one scenario, not one per replication")
+    if n is None:
+        n = 10 if precision is not None else None
+    if n is None or n < 1:
+        raise ValueError("n must be >= 1")
+    _check_precision(precision, metric)
+    seed = check_seed(seed)
+    return per_rep, n, seed
+
+
 def replicate(scenario: Scenario | Sequence[Scenario], n: int | None = None, seed: int = 0,
               workers: int = 1, executor: Executor | None = None, *, precision: float | None = None,
               metric: str = "profit", max_reps: int = DEFAULT_MAX_REPS, dask: str | None = None,
               out: str | os.PathLike | None = None, tables: bool = False,
-              progress: bool | None = None) -> Experiment:
+              progress: bool | None = None, wait: bool | float = False) -> Experiment:
     """Run ``n`` replications of ``scenario`` (seeds spawned from ``seed``) and collect them.
 
     ``scenario`` may also be a list with one scenario per replication, e.g. the parameter draws
@@ -75,60 +96,47 @@ def replicate(scenario: Scenario | Sequence[Scenario], n: int | None = None, see
     at most ``precision * |mean|``, or ``max_reps`` is reached (``Experiment.converged`` tells).
 
     Executors: ``workers`` local processes, any ``executor``, or ``dask`` ("local" or a
-    scheduler address). ``out``: a result store directory (resumable). Results are identical
-    for any executor and number of workers.
+    scheduler address). ``out``: a result store directory (resumable, locked while in use;
+    ``wait``: wait for another writer instead of refusing). Results are identical for any
+    executor and number of workers.
     """
-    from .. import __version__
+    per_rep, n, seed = _checked(scenario, n, precision, metric, seed)
+    base = per_rep[0] if per_rep else scenario
+    by_hash = {s.hash: s for s in per_rep} if per_rep else {scenario.hash: scenario}
+    data = {h: s.to_dict() for h, s in by_hash.items()}
 
-    per_rep = not isinstance(scenario, Scenario)
-    if per_rep:
-        scenario = list(scenario)
-        if not scenario:
-            raise ValueError("an empty list of scenarios")
-        n = len(scenario) if n is None else n
-        if n > len(scenario):
-            raise ValueError(f"n={n} replications but only {len(scenario)} scenarios")
-        if precision is not None:
-            raise ValueError("precision needs one scenario, not one per replication")
-    if n is None:
-        n = 10 if precision is not None else None
-    if n is None or n < 1:
-        raise ValueError("n must be >= 1")
-    if precision is not None and not (math.isfinite(precision) and precision > 0):
-        raise LoopsimError(f"precision must be a finite number > 0 (got {precision!r})")
-    seed = check_seed(seed)
-    if precision is not None:
-        _check_metric_known(metric)
-    base = scenario[0] if per_rep else scenario
-    data = {h: s.to_dict() for h, s in ({s.hash: s for s in scenario}.items() if per_rep
-                                          else [(scenario.hash, scenario)])}
+    def jobs(r0: int, r1: int) -> list[Job]:
+        return [Job(0, r, data[h], h, int(seed), (r,), tables=tables)
+                for r in range(r0, r1) for h in [per_rep[r].hash if per_rep else scenario.hash]]
 
-    def job(r: int) -> Job:
-        h = scenario[r].hash if per_rep else scenario.hash
-        return Job(0, r, data[h], h, int(seed), (r,), tables=tables)
-
-    scs = {str(i): s for i, s in enumerate(scenario)} if per_rep else {"scenario": scenario}
-    store = _open_store(out, "replicate", seed, scs, {}, tables)
-    cap = max(n, max_reps)
+    scs = {str(i): s for i, s in enumerate(per_rep)} if per_rep else {"scenario": scenario}
+    point = {"labels": {}, "scenario_hash": [s.hash for s in per_rep] if per_rep else scenario.hash}
     converged = None
-    with Runner(workers, executor, dask, store, progress, f"{base.name}: replications") as runner:
-        rows = runner.run([job(r) for r in range(n)])
+    with open_store(out, "replicate", seed, scs, [point], True, tables, wait) as store, \
+            Runner(workers, executor, dask, store, progress, f"{base.name}: replications") as runner:
+        rows = runner.run(jobs(0, n))
         if precision is not None:
             def rel_of(rows):
                 x = _metric_values(rows, metric)
                 mean = float(np.nanmean(x)) if len(x) else math.nan
                 return half_width(x) / abs(mean) if mean else math.inf
 
-            n, converged = _until_precise(runner, rows, n, cap, precision, rel_of,
-                                          lambda r0, r1: [job(r) for r in range(r0, r1)])
-    runs = _frame((rows[k] for k in sorted(rows)), drop=("point",))
-    exp = Experiment(scenario=base, seed=seed, runs=runs, precision=precision,
-                     metric=metric if precision is not None else None, converged=converged)
-    if store is not None:
-        from ..store import summary_payload
-
-        store.finalize(runs, summary_payload("replicate", seed, exp.summary(), {
-            "scenario": base.name, "scenario_hash": base.hash, "replications": len(runs),
-            "precision": precision, "metric": exp.metric, "converged": converged,
-            "loopsim_version": __version__}))
+            n, converged = _until_precise(runner, rows, n, max(n, max_reps), precision, rel_of, jobs)
+        runs = _frame((rows[k] for k in sorted(rows)), drop=("point",))
+        exp = Experiment(scenario=base, seed=seed, runs=runs, precision=precision,
+                         metric=metric if precision is not None else None, converged=converged)
+        if store is not None:
+            _finalize(store, exp, rows)
     return exp
+
+
+def _finalize(store, exp: Experiment, rows: dict) -> None:
+    """Write the store's final tables: ``summary/summary.parquet`` and ``summary.json``."""
+    from .. import __version__
+    from ..store import summary_payload
+
+    summ = exp.summary()
+    store.finalize(rows, summary_payload("replicate", exp.seed, summ, {
+        "scenario": exp.scenario.name, "scenario_hash": exp.scenario.hash, "replications": exp.n,
+        "precision": exp.precision, "metric": exp.metric, "converged": exp.converged,
+        "loopsim_version": __version__}), {"summary": summ.reset_index()})

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import logging
 import os
-import time
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from ..errors import ExperimentInterrupted, LoopsimError
-from ..scenario import Scenario
 from .jobs import Job, make_row, run_job
 from .progress import _Progress
-from .workers import _ignore_sigint, _sigint_blocked, _WorkerContext
+from .workers import _init_worker, _sigint_blocked, _WorkerContext
 
 #: Seconds to wait for a Dask scheduler to answer (``--dask ADDRESS``).
 DASK_CONNECT_TIMEOUT = 10.0
@@ -37,6 +36,9 @@ class Runner:
         self._executor: Executor | None = executor
         self._owned: list[Any] = []
         self._done = store.finished() if store is not None else {}
+        report = store.resume_report() if store is not None else None
+        if report:
+            print(f"loopsim: {report}", file=sys.stderr)
         self._progress = _Progress(label, progress)
         self._interrupted = False
 
@@ -104,7 +106,7 @@ class Runner:
             return self._executor
         if self.workers > 1 and njobs > 1:
             self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=_WorkerContext(),
-                                                 initializer=_ignore_sigint)
+                                                 initializer=_init_worker, initargs=(os.getpid(),))
             self._owned.append(self._executor)
             return self._executor
         return None
@@ -147,7 +149,7 @@ class Runner:
         except KeyboardInterrupt:
             self._interrupted = True
             done = sum(1 for j in jobs if j.key in rows)
-            kept = (f"the {len(self.store.finished())} finished runs are kept in {self.store.root}; run the "
+            kept = (f"the {len(self._done)} finished runs are kept in {self.store.root}; run the "
                     "same command again to resume" if self.store is not None
                     else "nothing was saved (use --out DIR to keep finished runs and resume)")
             raise ExperimentInterrupted(f"interrupted after {done} of {len(jobs)} runs of this batch; {kept}") \
@@ -168,17 +170,3 @@ class Runner:
         self._done[job.key] = row
         self._progress.advance()
         return row
-
-
-def _open_store(out, kind: str, seed: int, scenarios: Mapping[str, Scenario], extra: Mapping[str, Any],
-                tables: bool):
-    if out is None:
-        return None
-    from .. import __version__
-    from ..store import ResultStore
-
-    fingerprint = {"kind": kind, "seed": int(seed),
-                   "scenarios": {k: s.hash for k, s in scenarios.items()}, **extra}
-    manifest = {"loopsim_version": __version__, "created": time.time(),
-                "scenarios": {k: s.to_dict() for k, s in scenarios.items()}}
-    return ResultStore(out, fingerprint, manifest, tables=tables)

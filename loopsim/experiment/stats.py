@@ -35,6 +35,16 @@ def _check_metric_known(metric: str) -> None:
                            "(docs/metrics.md lists them all)")
 
 
+def _check_precision(precision: float | None, metric: str) -> None:
+    """Refuse, before anything runs, a precision that is not a finite number > 0 (a relative CI
+    half-width) or, with a precision, a metric loopsim cannot report."""
+    if precision is None:
+        return
+    if not (math.isfinite(precision) and precision > 0):
+        raise LoopsimError(f"precision must be a finite number > 0 (got {precision!r})")
+    _check_metric_known(metric)
+
+
 def _metric_values(rows: Mapping[Any, Mapping[str, Any]], metric: str) -> np.ndarray:
     """The metric's value in each row (in key order); a clear error if no run reports it."""
     x = np.array([rows[k].get(metric, math.nan) for k in sorted(rows)], dtype=float)

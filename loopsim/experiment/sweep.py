@@ -16,8 +16,9 @@ from ..metrics import metric_bounds
 from ..scenario import Scenario
 from .designs import _check_ranges, _design_frame, _py, _scale
 from .jobs import ID_COLUMNS, Job, _frame, check_seed
-from .runner import Runner, _open_store
+from .runner import Runner
 from .stats import _check_metric_known, _describe
+from .storage import open_store
 
 
 def sweep(scenario: Scenario, grid: Mapping[str, Sequence[Any]] | None = None,
@@ -25,7 +26,7 @@ def sweep(scenario: Scenario, grid: Mapping[str, Sequence[Any]] | None = None,
           seed: int = 0, workers: int = 1, executor: Executor | None = None, *,
           ranges: Mapping[str, tuple[float, float]] | None = None, points: int | None = None,
           crn: bool = True, dask: str | None = None, out: str | os.PathLike | None = None,
-          tables: bool = False, progress: bool | None = None) -> pd.DataFrame:
+          tables: bool = False, progress: bool | None = None, wait: bool | float = False) -> pd.DataFrame:
     """Run ``scenario`` at many parameter points, ``n`` replications each.
 
     Points: a full-factorial ``grid`` ({dotted path: [values]}); or ``design="lhs"`` /
@@ -35,10 +36,9 @@ def sweep(scenario: Scenario, grid: Mapping[str, Sequence[Any]] | None = None,
     Returns a tidy DataFrame, one row per (point, replication): ``point``, one column per
     parameter (named by its dotted path), ``replication``, ``seed``, ``spawn_key``, every summary
     metric, ``scenario_hash``, ``loopsim_version``. With ``crn=True`` (default) replication ``i``
-    of every point uses the same seed, so differences between points are paired.
+    of every point uses the same seed, so differences between points are paired. ``out``: a
+    result store (see :func:`loopsim.replicate`).
     """
-    from .. import __version__
-
     if n < 1:
         raise ValueError("n must be >= 1")
     seed = check_seed(seed)
@@ -48,26 +48,27 @@ def sweep(scenario: Scenario, grid: Mapping[str, Sequence[Any]] | None = None,
     if clash:
         raise LoopsimError(f"parameter name {clash[0]!r} clashes with a column of the runs table")
     point_list = [{k: _py(v) for k, v in row.items()} for row in pts.to_dict("records")]
-    jobs_by_point = []
+    jobs, fp_points = [], []
     for p, ov in enumerate(point_list):
         sc = scenario.with_overrides(ov, source=f"sweep point {p} {ov}")
         d = sc.to_dict()
-        jobs_by_point.append([Job(p, r, d, sc.hash, int(seed), (r,) if crn else (p, r),
-                                  labels=tuple(ov.items()), overrides=tuple(ov.items()), tables=tables)
-                              for r in range(n)])
-    jobs = [j for js in jobs_by_point for j in js]
-    store = _open_store(out, "sweep", seed, {"base": scenario},
-                        {"crn": bool(crn), "points": point_list}, tables)
-    with Runner(workers, executor, dask, store, progress, f"{scenario.name}: sweep") as runner:
+        fp_points.append({"labels": ov, "scenario_hash": sc.hash})
+        jobs += [Job(p, r, d, sc.hash, int(seed), (r,) if crn else (p, r),
+                     labels=tuple(ov.items()), overrides=tuple(ov.items()), tables=tables)
+                 for r in range(n)]
+    with open_store(out, "sweep", seed, {"base": scenario}, fp_points, crn, tables, wait) as store, \
+            Runner(workers, executor, dask, store, progress, f"{scenario.name}: sweep") as runner:
         rows = runner.run(jobs)
-    df = _frame(rows[k] for k in sorted(rows))
-    if store is not None:
-        store.finalize(df, {"kind": "sweep", "seed": seed, "scenario": scenario.name,
-                            "scenario_hash": scenario.hash, "points": point_list, "replications": n,
-                            "crn": crn, "loopsim_version": __version__,
-                            "table": sweep_summary(df).reset_index().to_dict("records")})
-    return df
+        df = _frame(rows[k] for k in sorted(rows))
+        if store is not None:
+            from .. import __version__
 
+            points_table = sweep_summary(df).reset_index()
+            store.finalize(rows, {"kind": "sweep", "seed": seed, "scenario": scenario.name,
+                                  "scenario_hash": scenario.hash, "points": point_list, "replications": n,
+                                  "crn": crn, "loopsim_version": __version__,
+                                  "table": points_table.to_dict("records")}, {"points": points_table})
+    return df
 
 def sweep_summary(df: pd.DataFrame, metrics: Sequence[str] = ("profit", "retention_rate"),
                   confidence: float = 0.95) -> pd.DataFrame:
@@ -98,7 +99,7 @@ def sobol(scenario: Scenario, ranges: Mapping[str, tuple[float, float]], metric:
           n: int = 64, reps: int = 1, seed: int = 0, workers: int = 1,
           executor: Executor | None = None, *, dask: str | None = None,
           out: str | os.PathLike | None = None, progress: bool | None = None,
-          bootstrap: int = 200) -> Sensitivity:
+          bootstrap: int = 200, wait: bool | float = False) -> Sensitivity:
     """Sobol sensitivity indices of ``metric`` over uniform parameter ``ranges``.
 
     Saltelli sampling (scrambled Sobol' points, ``n`` a power of two; ``n * (d + 2)`` points,
@@ -125,7 +126,7 @@ def sobol(scenario: Scenario, ranges: Mapping[str, tuple[float, float]], metric:
     unit = np.vstack([A, B, *ABs])
     pts = _scale(unit, ranges)
     df = sweep(scenario, design=pts, n=reps, seed=seed, workers=workers, executor=executor, dask=dask,
-               out=out, progress=progress)
+               out=out, progress=progress, wait=wait)
     if metric not in df.columns:
         raise LoopsimError(f"metric {metric!r} is not reported by this scenario's runs")
     y = df.groupby("point", sort=True)[metric].mean().to_numpy(dtype=float)

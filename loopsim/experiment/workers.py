@@ -1,16 +1,56 @@
-"""Local worker processes: signal handling (Ctrl-C is the parent's business)."""
+"""Local worker processes: signal handling (Ctrl-C is the parent's business) and dying with the
+parent (a parent killed by SIGKILL must not leave its workers running)."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing as mp
+import os
 import signal
+import sys
+import threading
 from contextlib import contextmanager
 
+#: Seconds between the watchdog's checks that the parent is still alive.
+WATCHDOG_INTERVAL = 0.5
+_PR_SET_PDEATHSIG = 1
 
-def _ignore_sigint() -> None:
-    """Worker initializer: Ctrl-C is the parent's business (it cancels the experiment cleanly);
-    workers must not die with a traceback of their own."""
+
+def _init_worker(parent_pid: int) -> None:
+    """Worker initializer: Ctrl-C is the parent's business (it cancels the experiment cleanly),
+    so workers ignore it rather than die with a traceback of their own; and a worker dies with
+    its parent (:func:`die_with_parent`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent_pid)
+
+
+def _pdeathsig() -> bool:
+    """Ask Linux to SIGKILL this process when its parent dies; False where that is not available."""
+    if not sys.platform.startswith("linux"):
+        return False
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    return False
+
+
+def _watch(parent_pid: int) -> None:
+    stop = threading.Event()
+    while not stop.wait(WATCHDOG_INTERVAL):
+        if os.getppid() != parent_pid:
+            os._exit(1)
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Make this (worker) process end when ``parent_pid`` does, even if the parent is killed by
+    SIGKILL and cannot shut its pool down: on Linux by ``prctl(PR_SET_PDEATHSIG, SIGKILL)``;
+    everywhere by a daemon thread that exits when the parent changes (the orphan is re-parented).
+    A parent that died before this call is caught by the first check."""
+    _pdeathsig()
+    if os.getppid() != parent_pid:
+        os._exit(1)
+    threading.Thread(target=_watch, args=(parent_pid,), name="loopsim-parent-watchdog", daemon=True).start()
 
 
 @contextmanager

@@ -81,7 +81,7 @@ def save(fig: Figure, folder: str | Path, name: str) -> list[Path]:
     """Write ``folder/name.png`` (150 dpi) and ``folder/name.svg``; returns both paths.
 
     Each file is written atomically (no half-written figure is left on an error)."""
-    from ..store import _atomic_write
+    from ..store.atomic import _atomic_write  # the store's atomic writer (temp file, fsync, rename)
 
     folder = Path(folder)
     out = []

@@ -52,7 +52,7 @@ def store_figures(view: StoreView, k: int = FIGURE_REPS) -> Drawn:
         if len(params) >= 2 and is_grid(view.runs):
             yield "sweep_heatmap", f"profit by {params[0]} and {params[1]}", \
                 lambda: plots.heatmap(view.runs, params[0], params[1], "profit")
-        sobol = view.root / "sobol.parquet"
+        sobol = view.root / "sobol" / "sobol.parquet"
         if sobol.is_file():
             yield "sobol", "Sobol indices", lambda: plots.sobol_indices(pd.read_parquet(sobol))
         return

@@ -1,8 +1,8 @@
 """Reading a result store for figures and reports, through its public files only.
 
 A store (``run --reps N --out DIR``, ``compare --out DIR``, ``sweep --out DIR``) holds
-``store.json`` (kind, seed, the scenarios' contents), ``runs.parquet`` (one summary row per run)
-and ``summary.json``. Figures that need a run's tables (customers, timeline, contacts) re-run the
+``store.json`` (kind, seed, the scenarios' contents), ``runs/`` (one summary row per run, a
+folder any Parquet reader takes whole) and ``summary.json``. Figures that need a run's tables (customers, timeline, contacts) re-run the
 first few replications with their stored seeds: loopsim runs are reproducible, so these are the
 very runs the store summarises.
 """
@@ -58,10 +58,9 @@ def check_store(root: Path) -> None:
                 "--out DIR --plots, or make a store with --reps 2 or more") if single else \
             f"not a loopsim result store (no store.json); {_HOW}"
         raise LoopsimError(f"{root}: {what}")
-    for name in ("summary.json", "runs.parquet"):
-        if not (root / name).is_file():
-            raise LoopsimError(f"{root}: an unfinished result store (no {name}); run the same "
-                               "command again to finish it")
+    if not (root / "summary.json").is_file() or not (root / "runs").is_dir():
+        raise LoopsimError(f"{root}: an unfinished result store (no summary.json); run the same "
+                           "command again to finish it")
 
 
 @dataclass
@@ -89,11 +88,13 @@ class StoreView:
             raise LoopsimError(f"{root}: summary.json kind {kind!r} is not one loopsim can draw "
                                f"({', '.join(KINDS)})")
         try:
-            runs = pd.read_parquet(root / "runs.parquet")
+            runs = pd.read_parquet(root / "runs")
         except Exception as exc:  # noqa: BLE001 - any unreadable table is one line
-            raise LoopsimError(f"{root / 'runs.parquet'}: not a readable table ({exc.__class__.__name__})") from None
+            raise LoopsimError(f"{root / 'runs'}: not a readable table ({exc.__class__.__name__})") from None
         if not len(runs) or "replication" not in runs.columns:
-            raise LoopsimError(f"{root / 'runs.parquet'}: no runs in it")
+            raise LoopsimError(f"{root / 'runs'}: no runs in it")
+        keys = [c for c in ("point", "replication") if c in runs.columns]
+        runs = runs.sort_values(keys, kind="stable").reset_index(drop=True)
         return cls(root, manifest, summary, runs)
 
     @property

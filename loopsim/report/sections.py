@@ -138,6 +138,8 @@ def provenance(view: StoreView) -> str:
             ["created", when], ["root seed", str(view.seed)],
             ["runs made with loopsim", escape(", ".join(versions) or "unknown")],
             ["report made with loopsim", escape(__version__)],
+            ["command", f"<code>{escape(str(view.manifest.get('command', 'unknown')))}</code>"],
+            ["experiment fingerprint", escape(str(view.manifest.get("fingerprint_digest", "unknown")))],
             ["Python", escape(platform.python_version())]]
     rows += [[f"scenario hash: {escape(k)}", f"<code>{escape(s.hash)}</code>"] for k, s in view.scenarios.items()]
     n_hashes = len(np.unique(view.runs["scenario_hash"])) if "scenario_hash" in view.runs else 0

@@ -14,7 +14,7 @@ import click
 from rich.console import Console
 
 from ..errors import LoopsimError, ScenarioError
-from . import data, experiments, single  # noqa: F401  (registers the commands)
+from . import data, experiments, plot, single  # noqa: F401  (registers the commands)
 from . import optimise as _optimise  # noqa: F401  (registers `loopsim optimise`)
 from . import store as _store  # noqa: F401  (loopsim store check)
 from .common import app, printable

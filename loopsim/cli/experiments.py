@@ -31,6 +31,7 @@ from .common import (
     write_table,
 )
 from .notes import RETENTION_NOTE
+from .plot import figures_and_report, need_out, plots_opt, report_opt
 from .store import wait_opt
 
 
@@ -51,6 +52,39 @@ _SERVICE_METRICS = ("service_cost", "mean_service_wait_days", "service_abandonme
                     "service_defections", "agent_utilisation")
 
 
+def _compare_table(tab, ref: str, title: str) -> Table:
+    """The printed comparison: the headline metrics, every money component of profit, the points
+    liability and the policies' metrics, with p5/p50/p95 across replications; the explanation
+    below it (``explain``) names the components that drive the profit difference."""
+    from ..explain import COMPONENTS, policy_metrics
+
+    present = list(dict.fromkeys(tab["metric"]))
+    shown = [m for m in (*_COMPARE_METRICS, *(c for c, _l, _s in COMPONENTS), "points_liability")
+             if m in present]
+    shown += [m for m in policy_metrics(present) if m not in shown]
+    contacts = tab[tab["metric"] == "service_contacts"]["mean"]
+    if (contacts > 0).any():
+        shown += [m for m in _SERVICE_METRICS if m in present and m not in shown]
+    t = Table(title=title)
+    for c in ("metric", "design", "mean ± 95% CI", "p5 / p50 / p95", f"vs {ref} ± 95% CI", "P(better)"):
+        t.add_column(c, justify="left" if c in ("metric", "design") else "right")
+    pol = set(policy_metrics(present))
+    for m in shown:
+        sub = tab[tab["metric"] == m]
+        if m in pol:   # a policy's metric: only the designs that have the policy report it
+            sub = sub[sub["mean"].notna()]
+        for i, (_, r) in enumerate(sub.iterrows()):
+            x = {k: shown_value(m, r[k]) for k in ("mean", "ci_low", "ci_high", "diff", "diff_ci_low",
+                                                     "diff_ci_high", "p5", "p50", "p95")}
+            diff = "" if r["design"] == ref else fmt_ci(x["diff"], x["diff_ci_low"], x["diff_ci_high"])
+            pb = "" if math.isnan(r["p_better"]) else f"{r['p_better']:.0%}"
+            qs = " / ".join(fmt(x[q]) for q in ("p5", "p50", "p95"))
+            t.add_row(shown_name(m) if i == 0 else "", str(r["design"]), fmt_ci(x["mean"], x["ci_low"], x["ci_high"]),
+                      qs, diff, pb)
+        t.add_section()
+    return t
+
+
 @app.command("compare")
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="SCENARIO...")
 @click.option("--reps", "-n", type=click.IntRange(min=2), default=30, show_default=True,
@@ -69,9 +103,11 @@ _SERVICE_METRICS = ("service_cost", "mean_service_wait_days", "service_abandonme
 @click.option("--out", "-o", type=click.Path(path_type=Path), default=None,
               help="Result store directory (resumable): runs/, comparison/, summary.json.")
 @wait_opt
+@plots_opt
+@report_opt
 def compare_cmd(scenarios: tuple[Path, ...], reps: int, seed: int, workers: int, precision: float | None,
                 max_reps: int, metric: str, independent: bool, dask: str | None, set_: tuple[str, ...],
-                out: Path | None, wait: bool):
+                out: Path | None, wait: bool, plots: bool, report: bool):
     """Compare designs (the first is the reference): paired differences with 95% CIs and P(better).
 
     P(better) is the share of paired replications in which a design beats the reference
@@ -85,36 +121,27 @@ def compare_cmd(scenarios: tuple[Path, ...], reps: int, seed: int, workers: int,
     _check_out(out)
     _check_metric(metric)
     _check_reps_cap(reps, max_reps, precision)
+    need_out(out, {"--plots": plots, "--report": report})
     designs = {n: load(p, set_, workers=local_workers(workers, dask))
                for n, p in zip(_design_names(list(scenarios)), scenarios, strict=True)}
     cmp = run_compare(designs, n=reps, seed=seed, crn=not independent, workers=workers,
                       precision=precision, metric=metric, max_reps=max_reps, dask=dask, out=out, wait=wait)
-    wanted = (*_COMPARE_METRICS, "service_contacts", *_SERVICE_METRICS)
-    tab = cmp.table([m for m in wanted if m in cmp.runs.columns])
+    tab = cmp.table()
     ref = cmp.reference
     mode = "independent streams" if independent else "common random numbers"
     title = f"{cmp.n} replications per design, seed {seed}, {mode}; reference: {ref}; 95% CI"
     if precision is not None:
         title += f"; precision {precision:g} on {metric} " + ("reached" if cmp.converged else "NOT reached (cap)")
-    t = Table(title=title)
-    for c in ("metric", "design", "mean ± 95% CI", f"vs {ref} ± 95% CI", "P(better)"):
-        t.add_column(c, justify="left" if c in ("metric", "design") else "right")
-    contacts = tab[tab["metric"] == "service_contacts"]["mean"]
-    shown = _COMPARE_METRICS + (_SERVICE_METRICS if (contacts > 0).any() else ())
-    for m in shown:
-        sub = tab[tab["metric"] == m]
-        for i, (_, r) in enumerate(sub.iterrows()):
-            x = {k: shown_value(m, r[k]) for k in ("mean", "ci_low", "ci_high", "diff", "diff_ci_low",
-                                                     "diff_ci_high")}
-            diff = "" if r["design"] == ref else fmt_ci(x["diff"], x["diff_ci_low"], x["diff_ci_high"])
-            pb = "" if math.isnan(r["p_better"]) else f"{r['p_better']:.0%}"
-            t.add_row(shown_name(m) if i == 0 else "", str(r["design"]), fmt_ci(x["mean"], x["ci_low"], x["ci_high"]),
-                      diff, pb)
-        t.add_section()
+    t = _compare_table(tab, ref, title)
     console.print(t)
+    if len(cmp.designs) > 1:
+        from ..explain import explain
+
+        console.print(explain(cmp), markup=False, highlight=False)
     console.print(RETENTION_NOTE)
     if out is not None:
         console.print(f"wrote {out}/summary.json, runs/ and comparison/", markup=False)
+        figures_and_report(out, plots, report)
 
 
 # ---------------------------------------------------------------------------- sweep
@@ -139,13 +166,16 @@ def compare_cmd(scenarios: tuple[Path, ...], reps: int, seed: int, workers: int,
 @click.option("--out", "-o", type=click.Path(path_type=Path), default=None,
               help="Result store directory (resumable): runs/, points/, summary.json.")
 @wait_opt
+@plots_opt
+@report_opt
 def sweep_cmd(scenario: Path, grid: tuple[str, ...], lhs: tuple[str, ...], points: int | None,
               random_: bool, sobol_metric: str | None, reps: int, seed: int, workers: int,
-              dask: str | None, set_: tuple[str, ...], out: Path | None, wait: bool):
+              dask: str | None, set_: tuple[str, ...], out: Path | None, wait: bool, plots: bool, report: bool):
     """Run a scenario over a parameter grid or design; one row per (point, replication)."""
     from ..experiment import parse_grid, parse_ranges, sobol, sweep, sweep_summary
 
     _check_out(out)
+    need_out(out, {"--plots": plots, "--report": report})
     if bool(grid) == bool(lhs):
         raise LoopsimError("sweep needs either --grid PATH=V1,V2,... or --lhs PATH=LOW:HIGH (not both)")
     if lhs and points is None:
@@ -173,6 +203,7 @@ def sweep_cmd(scenario: Path, grid: tuple[str, ...], lhs: tuple[str, ...], point
         if out is not None:
             write_table(res.indices, out / "sobol" / "sobol.parquet")
             console.print(f"wrote {out}/summary.json, runs/, points/ and sobol/", markup=False)
+            figures_and_report(out, plots, report)
         return
     if grid:
         points = parse_grid(grid)
@@ -196,5 +227,6 @@ def sweep_cmd(scenario: Path, grid: tuple[str, ...], lhs: tuple[str, ...], point
     console.print(t)
     if out is not None:
         console.print(f"wrote {out}/summary.json, runs/ and points/", markup=False)
+        figures_and_report(out, plots, report)
 
 

@@ -33,6 +33,7 @@ from .common import (
     write_table,
 )
 from .notes import RETENTION_NOTE, tenure_note
+from .plot import need_out, plots_for_run, plots_for_store, plots_opt
 from .store import wait_opt
 
 
@@ -52,13 +53,15 @@ from .store import wait_opt
 @click.option("--format", "fmt_", type=click.Choice(["parquet", "csv"]), default="parquet",
               show_default=True, help="Table format (with --reps: CSV copies in DIR/csv/ besides the store).")
 @wait_opt
+@plots_opt
 def run(scenario: Path, reps: int | None, seed: int, workers: int, precision: float | None, max_reps: int,
-        metric: str, dask: str | None, set_: tuple[str, ...], out: Path | None, fmt_: str, wait: bool):
+        metric: str, dask: str | None, set_: tuple[str, ...], out: Path | None, fmt_: str, wait: bool, plots: bool):
     """Simulate a scenario and print its summary metrics (with --reps or --precision: their
     mean and 95% CI over replications)."""
     _check_out(out)
     _check_metric(metric)
     _check_reps_cap(reps, max_reps, precision)
+    need_out(out, {"--plots": plots})
     single = precision is None and (reps is None or reps == 1) and dask is None
     sc = load(scenario, set_, workers=1 if single else local_workers(workers, dask))
     ext = ".csv" if fmt_ == "csv" else ".parquet"
@@ -83,6 +86,8 @@ def run(scenario: Path, reps: int | None, seed: int, workers: int, precision: fl
                 "kind": "run", "scenario": sc.name, "scenario_hash": sc.hash, "seed": seed,
                 "replications": 1, "metrics": res.summary})
             console.print(f"wrote {out}/summary.json and tables ({fmt_})")
+            if plots:
+                plots_for_run(res, out)
         return
     from ..experiment import replicate
 
@@ -108,6 +113,8 @@ def run(scenario: Path, reps: int | None, seed: int, workers: int, precision: fl
             console.print(f"wrote {out}/summary.json, runs/, summary/ and csv/", markup=False)
         else:
             console.print(f"wrote {out}/summary.json, runs/ and summary/", markup=False)
+        if plots:
+            plots_for_store(out)
 
 
 class _null:

@@ -68,12 +68,15 @@ class Comparison:
         reference (higher is better for profit, retention, revenue, ...; lower for costs, churn
         and waiting; ties count one half). It is an estimate of P(design beats reference in a
         run), not a posterior probability; it is NaN for the reference and for metrics without
-        a direction. With ``crn=False`` the pairs are independent runs.
+        a direction. With ``crn=False`` the pairs are independent runs. ``p5``, ``p50`` and
+        ``p95`` are quantiles across replications. By default every metric the runs report:
+        the core metrics, every money component of profit, the points liability and every
+        policy metric (:func:`loopsim.explain.table_metrics`).
         """
         if metrics is None:
-            from ..metrics import CORE_METRICS
+            from ..explain import table_metrics
 
-            metrics = [m for m in CORE_METRICS if m in self.runs.columns]
+            metrics = table_metrics(self.runs)
         rows = []
         for m in metrics:
             w = self.wide(m)
@@ -81,8 +84,9 @@ class Comparison:
             for d in self.designs:
                 x = w[d].to_numpy(dtype=float)
                 mean, sd, n, lo, hi = _describe(x[~np.isnan(x)], confidence, method, metric_bounds(m))
+                q = np.quantile(x[~np.isnan(x)], (0.05, 0.5, 0.95)) if n else [math.nan] * 3
                 row = {"design": d, "metric": m, "mean": mean, "sd": sd, "n": n, "ci_low": lo, "ci_high": hi,
-                       "diff": math.nan, "diff_ci_low": math.nan, "diff_ci_high": math.nan,
+                       "p5": float(q[0]), "p50": float(q[1]), "p95": float(q[2]), "diff": math.nan, "diff_ci_low": math.nan, "diff_ci_high": math.nan,
                        "p_better": math.nan}
                 if d != self.reference:
                     diff = x - ref

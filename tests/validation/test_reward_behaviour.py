@@ -144,7 +144,9 @@ def test_demotion_aversion_accelerates_members_at_risk():
 @pytest.mark.parametrize("policy", [
     {"type": "punch_card", "prefilled_stamps": 2, "stamps_required": 8},
     {"type": "points", "earn_rate": 10.0, "expiry": "rolling", "expiry_days": 40.0},
-    {"type": "tiers"},
+    # a low silver threshold: within 120 days the default 300 is reached only by heavy buyers, who
+    # do not respond (Liu 2007), so the "switched on" check below would see no change
+    {"type": "tiers", "tiers": [{"name": "base", "threshold": 0.0}, {"name": "silver", "threshold": 50.0}]},
     {"type": "membership", "join_probability": 0.5},
     {"type": "cashback", "applies_to": "every"},
     {"type": "streaks", "period_days": 14.0},

@@ -25,7 +25,7 @@ SCEN = Path(__file__).resolve().parents[2] / "scenarios"
 SEEDS = (0, 1, 2, 3)
 
 
-def hazard_world(policies, n=1500, horizon=300.0, rate=0.1, hazard=0.002, s_reward=0.5,
+def hazard_world(policies, n=800, horizon=300.0, rate=0.1, hazard=0.002, s_reward=0.5,
                  segments=None, competing=0.0, process="hazard"):
     """A controlled scenario: ``n`` identical existing customers (rates per day)."""
     seg = {"purchase_rate": {"dist": "fixed", "value": rate},
@@ -98,7 +98,7 @@ def test_hazard_process_refuses_per_purchase_dropout():
 
 def test_hazard_multiplier_scales_defection():
     """Half the hazard: about half the defections over a short horizon (cumulative hazard 0.6)."""
-    base = hazard_world([], n=1500)
+    base = hazard_world([], n=800)
     half = base.with_overrides({"journey.churn.hazard_multiplier": 0.5})
     red, ci = churn_reduction(base, half)
     assert red - ci > 0.35 and red + ci < 0.6, (red, ci)
@@ -175,7 +175,7 @@ def test_light_buyers_gain_more_retention_than_heavy(light_rate, heavy_rate, haz
                 "sensitivity": {"reward": {"dist": "beta", "a": 2, "b": 2}}}
     segs = [seg("light", light_rate), seg("heavy", heavy_rate)]
     pol = [{"type": "points", "earn_rate": 1.0, "redemption_threshold": 100.0, "reward_value": 5.0}]
-    base, prog = hazard_world([], segments=segs, n=2000), hazard_world(pol, segments=segs, n=2000)
+    base, prog = hazard_world([], segments=segs, n=1000), hazard_world(pol, segments=segs, n=1000)
 
     def kept(seg_name):
         return lambda r: float(r.customers.loc[r.customers["segment"] == seg_name, "churned_at"].isna().mean())

@@ -11,8 +11,9 @@ purchase in the period that ended; a churned customer's membership ends at the n
 Benefits while a member: ``discount_rate`` off every purchase and ``free_shipping_value`` borne per
 purchase (both ``reward_cost``); behaviour: ``rate_uplift`` on the purchase rate (members
 concentrate their purchases with the programme they paid for: the sunk-cost effect, Arkes & Blumer
-1985; an illustrative default, switch off with ``behaviour.enabled = false``). Running cost:
-``cost_per_member_per_day`` (programme_cost).
+1985; an illustrative default, switch off with ``behaviour.enabled = false``) and, while a member,
+the ``sunk_cost`` retention tie on the churn intensity (Bhattacharya 1998; docs/policies.md,
+"Retention ties"). Running cost: ``cost_per_member_per_day`` (programme_cost).
 """
 
 from __future__ import annotations

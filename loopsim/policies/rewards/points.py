@@ -8,6 +8,9 @@ unit paid (or of list price, ``earn_on``), times the segment's bonus multiplier 
 multipliers of other policies (e.g. a tier's ``earn_multiplier``). New customers get
 ``welcome_points``.
 
+Retention tie: the unredeemed balance is a switching cost (``behaviour.switching_cost``): the churn
+intensity falls with the balance's progress to the next reward, and rises again when points expire.
+
 Expiry: ``none``; ``fixed``: each purchase's points expire ``expiry_days`` after they were earned
 (oldest points are redeemed first); ``rolling``: the whole balance expires after ``expiry_days``
 without a purchase. Expiry runs on the engine calendar (``ctx.at``), O(1) per purchase.

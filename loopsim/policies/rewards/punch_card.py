@@ -7,7 +7,8 @@ starts a new card with ``prefilled_stamps`` stamps. With the defaults, buy 10 ge
 
 Behaviour (see :mod:`.behaviour`): goal gradient on the card's progress (perceived progress counts
 pre-filled stamps when ``illusory_progress`` is on, and a pre-filled card lowers dropout), post-reward resetting, rewarded-behaviour
-effect at each redemption, heavy-vs-light response.
+effect at each redemption, heavy-vs-light response, and the switching cost of the stamps collected
+(a retention tie on the churn intensity).
 """
 
 from __future__ import annotations

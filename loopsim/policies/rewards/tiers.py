@@ -14,7 +14,8 @@ at the service desk) and a per-member running cost ``cost_per_member_per_day``.
 
 Behaviour: tier demotion aversion (members near the requalification threshold late in the window
 accelerate), heavy-vs-light response; a tier upgrade counts as a reward for the
-rewarded-behaviour effect.
+rewarded-behaviour effect. Retention ties on the churn intensity: status (by tier rank) and, after
+a demotion, a raised intensity for ``demotion_effect_days`` (Wagner et al. 2009).
 """
 
 from __future__ import annotations

@@ -38,6 +38,7 @@ from .scenario import (
     Winback,
 )
 from .scenario.files import LOADING_RULES
+from .scenario.journey import Churn
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("[time]", Time),
@@ -50,6 +51,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("[funnel]", Funnel),
     ("funnel stage (`[funnel.<stage>]`)", Stage),
     ("[journey]", Journey),
+    ("[journey.churn]", Churn),
     ("[journey.onboarding]", Onboarding),
     ("[journey.satisfaction]", Satisfaction),
     ("[journey.advocacy]", Advocacy),

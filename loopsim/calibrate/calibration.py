@@ -133,6 +133,7 @@ class Calibration:
                         seg[key] = drawn[key]
                 data["population"]["time_unit_days"] = pop["time_unit_days"]
                 data["population"]["dropout_timing"] = pop["dropout_timing"]
+            data["journey"]["churn"]["process"] = "per_purchase"
             data["name"] = f"{base.get('name', 'scenario')} [draw {i}]"
             out.append(validate_scenario(data, source=f"scenario_draws[{i}]"))
         return out
@@ -174,5 +175,6 @@ class Calibration:
         if extends is not None:
             doc["extends"] = str(extends)
         doc.update(extra or {})
+        doc.setdefault("journey", {}).setdefault("churn", {})["process"] = "per_purchase"
         doc.update(self.population_fragment())
         return "\n".join(lines) + "\n\n" + tomli_w.dumps(doc)

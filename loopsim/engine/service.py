@@ -331,6 +331,7 @@ class ServiceDesk:
         if not k.counted:
             self.unresolved[c.id] = self.unresolved.get(c.id, 0) + 1
             k.counted = True
+            self.world.refresh_churn(c)   # the open problem raises the defection hazard now
         cfg = self.cfg
         if cfg.repeat_probability > 0 and k.attempt < cfg.max_attempts:
             u_rep, u_delay = uniform2((c.key + self._base) & M64, SERVICE_REPEAT_DRAWS + c.contacts)

@@ -90,9 +90,23 @@ class Winback(_Model):
     cost_per_attempt: float = Field(5.0, ge=0)
 
 
+class Churn(_Model):
+    """How an active customer defects (see ``docs/model.md``, "Churn: two processes")."""
+
+    process: Literal["per_purchase", "hazard"] = Field(
+        "per_purchase", description="per_purchase: BG/NBD dropout after a purchase (segments' dropout) "
+        "and the Pareto/NBD lifetime redrawn at each purchase, the processes the calibration and the "
+        "validation fit; hazard: a time-based defection hazard per day (segments' churn_hazard, times "
+        "satisfaction, competitor pull and programme ties), independent of purchase frequency.")
+    hazard_multiplier: float = Field(1.0, ge=0, le=100, description="Scales every customer's defection "
+                                     "hazard under process = \"hazard\" (ratio; a what-if knob, e.g. "
+                                     "0.8 = 20% less defection, docs/model.md \"Reichheld's claim\").")
+
+
 class Journey(_Model):
     """The post-purchase loop."""
 
+    churn: Churn = Churn()
     onboarding: Onboarding = Onboarding()
     satisfaction: Satisfaction = Satisfaction()
     advocacy: Advocacy = Advocacy()

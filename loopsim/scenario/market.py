@@ -62,6 +62,9 @@ class Market(_Model):
     initial_spread_days: float = Field(0.0, ge=0, description="First purchases spread uniformly over "
                                        "[0, spread] days.")
     competitor: Competitor = Competitor()
+    competing_programmes: float = Field(0.0, ge=0, le=100, description="Mean number of competing "
+                                        "loyalty programmes a customer also belongs to (count); each "
+                                        "one dilutes a programme's retention ties (Meyer-Waarden 2007).")
 
     @model_validator(mode="after")
     def _check(self):

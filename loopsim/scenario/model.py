@@ -59,6 +59,18 @@ class Scenario(_Model):
             seen[p.type] = i
         return out
 
+    @model_validator(mode="after")
+    def _churn_process(self):
+        if self.journey.churn.process == "hazard":
+            for i, seg in enumerate(self.population.segments):
+                d = seg.dropout
+                if not (d.is_fixed and d.mean == 0):
+                    raise ValueError(
+                        f"population.segments.{i}.dropout must be fixed 0 when journey.churn.process = "
+                        f"\"hazard\" (customers defect by the daily churn_hazard); per-purchase dropout "
+                        f"needs process = \"per_purchase\"")
+        return self
+
     # -- convenience --------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-serialisable dict (aliases used, so it round-trips through validation)."""

@@ -11,8 +11,9 @@ purchase in the period that ended; a churned customer's membership ends at the n
 Benefits while a member: ``discount_rate`` off every purchase and ``free_shipping_value`` borne per
 purchase (both ``reward_cost``); behaviour: ``rate_uplift`` on the purchase rate (members
 concentrate their purchases with the programme they paid for: the sunk-cost effect, Arkes & Blumer
-1985; an illustrative default, switch off with ``behaviour.enabled = false``). Running cost:
-``cost_per_member_per_day`` (programme_cost).
+1985; an illustrative default, switch off with ``behaviour.enabled = false``) and, while a member,
+the ``sunk_cost`` retention tie on the churn intensity (Bhattacharya 1998; docs/policies.md,
+"Retention ties"). Running cost: ``cost_per_member_per_day`` (programme_cost).
 """
 
 from __future__ import annotations
@@ -105,6 +106,7 @@ class Membership(Programme):
             self.members -= 1
             self.cancelled += 1
             ctx.trace(c, "membership", "cancelled the paid membership")
+            ctx.refresh_churn(c)         # the sunk-cost tie ends
             return
         self._bill(ctx, c)
 
@@ -125,6 +127,13 @@ class Membership(Programme):
         if c.id not in self.member:
             return 1.0
         return self.mech.uplift(c, self.p.rate_uplift)
+
+    def churn_multiplier(self, ctx, c) -> float:
+        """Rewarded-behaviour effect times, for a member, the sunk-cost tie of the fee."""
+        m = self.mech.churn(ctx, c)
+        if c.id in self.member:
+            m *= self.mech.sunk(c)
+        return m
 
     def on_day(self, ctx, day: int) -> None:
         super().on_day(ctx, day)

@@ -8,6 +8,9 @@ unit paid (or of list price, ``earn_on``), times the segment's bonus multiplier 
 multipliers of other policies (e.g. a tier's ``earn_multiplier``). New customers get
 ``welcome_points``.
 
+Retention tie: the unredeemed balance is a switching cost (``behaviour.switching_cost``): the churn
+intensity falls with the balance's progress to the next reward, and rises again when points expire.
+
 Expiry: ``none``; ``fixed``: each purchase's points expire ``expiry_days`` after they were earned
 (oldest points are redeemed first); ``rolling``: the whole balance expires after ``expiry_days``
 without a purchase. Expiry runs on the engine calendar (``ctx.at``), O(1) per purchase.
@@ -127,6 +130,7 @@ class Points(Programme):
         c = ctx.by_id.get(cid)
         if c is not None:
             ctx.trace(c, "points", f"{pts:.0f} points expired")
+            ctx.refresh_churn(c)      # the switching cost of the balance fell
 
     def _expire_fixed(self, cid: int) -> None:
         q = self.batches.get(cid)
@@ -188,6 +192,14 @@ class Points(Programme):
         if not self.mech.on:
             return 1.0
         return self.mech.gradient(c, self.progress(c))
+
+    def churn_multiplier(self, ctx, c) -> float:
+        """Rewarded-behaviour effect times the switching cost of the unredeemed balance."""
+        m = self.mech.churn(ctx, c)
+        bal = self.balance.get(c.id, 0.0)
+        if bal > 0.0:
+            m *= self.mech.switching(c, bal / self.p.redemption_threshold)
+        return m
 
     def on_day(self, ctx, day: int) -> None:
         super().on_day(ctx, day)

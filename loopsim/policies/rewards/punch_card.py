@@ -7,7 +7,8 @@ starts a new card with ``prefilled_stamps`` stamps. With the defaults, buy 10 ge
 
 Behaviour (see :mod:`.behaviour`): goal gradient on the card's progress (perceived progress counts
 pre-filled stamps when ``illusory_progress`` is on, and a pre-filled card lowers dropout), post-reward resetting, rewarded-behaviour
-effect at each redemption, heavy-vs-light response.
+effect at each redemption, heavy-vs-light response, and the switching cost of the stamps collected
+(a retention tie on the churn intensity).
 """
 
 from __future__ import annotations
@@ -93,7 +94,12 @@ class PunchCard(Programme):
         return mech.gradient(c, self.progress(c))
 
     def churn_multiplier(self, ctx, c) -> float:
+        """Rewarded-behaviour effect, switching cost of the stamps collected, endowment of a
+        pre-filled card."""
         m = self.mech.churn(ctx, c)
+        s = self.stamps.get(c.id, self._pre)
+        if s > self._pre:
+            m *= self.mech.switching(c, (s - self._pre) / (self._req - self._pre))
         if self._pre:
             m *= self.mech.endowed(c)
         return m

@@ -61,10 +61,8 @@ def journey_figure(events: Sequence[TraceEvent], scenario: Any, customer_id: int
     """Draw a customer's journey: satisfaction (0-10) over days, programme progress, and every
     event on its lane (funnel, purchase, programme, service, offer, churn, win-back).
 
-    Returns the matplotlib Figure (Agg backend; save it with ``fig.savefig``)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+    Returns the matplotlib Figure (save it with ``fig.savefig``; shown as is in a notebook)."""
+    # a bare Figure, not pyplot: no global backend switch, nothing left open in a long session
     from matplotlib.figure import Figure
 
     events = sorted(events, key=lambda e: e.time)

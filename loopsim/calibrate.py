@@ -427,6 +427,7 @@ class Calibration:
                         seg[key] = drawn[key]
                 data["population"]["time_unit_days"] = pop["time_unit_days"]
                 data["population"]["dropout_timing"] = pop["dropout_timing"]
+            data["journey"]["churn"]["process"] = "per_purchase"   # the fitted process
             data["name"] = f"{base.get('name', 'scenario')} [draw {i}]"
             out.append(validate_scenario(data, source=f"scenario_draws[{i}]"))
         return out
@@ -468,6 +469,8 @@ class Calibration:
         if extends is not None:
             doc["extends"] = str(extends)
         doc.update(extra or {})
+        # BG/NBD and Pareto/NBD are per-purchase churn processes: say so over the base's choice
+        doc.setdefault("journey", {}).setdefault("churn", {})["process"] = "per_purchase"
         doc.update(self.population_fragment())
         return "\n".join(lines) + "\n\n" + tomli_w.dumps(doc)
 

@@ -40,6 +40,8 @@ class Purpose(IntEnum):
     SERVICE = 5    # service contacts, handling, patience, resolution
     FUNNEL = 6     # funnel conversion and dwell times
     ADVOCACY = 7   # referrals, win-back
+    INITIAL = 8    # an existing customer's first wake-up, a spread first purchase
+    DEFECTION = 9  # time-based defection: the Exp(1) threshold of the cumulative hazard, the reason
     POLICY = 100   # policies: POLICY + offset
 
 

@@ -9,7 +9,7 @@ STATUS_NAMES = ("prospect", "active", "churned", "lost")
 NPS_CLASSES = ("detractor", "passive", "promoter")
 
 # what a customer's pending wake-up is for
-W_FUNNEL, W_PURCHASE, W_CHURN, W_WINBACK, W_ONBOARDED = range(5)
+W_FUNNEL, W_PURCHASE, W_CHURN, W_WINBACK, W_ONBOARDED, W_DEFECT = range(6)
 
 
 class Customer:
@@ -27,6 +27,9 @@ class Customer:
         "channel", "referred_by", "s_service", "s_personalisation",
         "aware_at", "acquired_at", "churned_at", "churn_reason",
         "reward_cost", "service_cost", "contacts", "winbacks", "pctr",
+        # time-based defection (journey.churn.process = "hazard", see engine/defection.py):
+        # hazard now (1/day), cumulative hazard still to go before defecting, since when, wake-up
+        "dh", "dleft", "dref", "dwake",
     )
 
     def __init__(self, cid: int, key: int, segment: int = 0, rate: float = 0.0, periodic: bool = False,
@@ -68,6 +71,10 @@ class Customer:
         self.winbacks = 0
         self.wake = None
         self.pctr = None
+        self.dh = -1.0
+        self.dleft = 0.0
+        self.dref = 0.0
+        self.dwake = None
 
     @property
     def active(self) -> bool:

@@ -48,6 +48,7 @@ from .customer import (
     CHURNED,
     LOST,
     W_CHURN,
+    W_DEFECT,
     W_FUNNEL,
     W_ONBOARDED,
     W_PURCHASE,
@@ -55,6 +56,7 @@ from .customer import (
     Customer,
     Purchase,
 )
+from .defection import Defection
 
 NORMAL = 1  # simpy.events.NORMAL priority
 _exp = math.exp
@@ -79,7 +81,7 @@ B_EXPERIENCE = _base(Purpose.EXPERIENCE)
 B_SERVICE = _base(Purpose.SERVICE)
 B_FUNNEL = _base(Purpose.FUNNEL)
 B_ADVOCACY = _base(Purpose.ADVOCACY)
-B_INITIAL = _base(8)
+B_INITIAL = _base(Purpose.INITIAL)
 
 
 _CHURN_WORDS = {"dropout": "dropped out after this purchase", "lapsed": "lapsed (stopped buying)",
@@ -129,7 +131,7 @@ class IndexedSet:
         return len(self.items)
 
 
-class World:
+class World(Defection):
     """One simulated run of a scenario. Use :func:`loopsim.simulate` rather than this class."""
 
     def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence = 0,
@@ -209,6 +211,8 @@ class World:
         self._comp_h = sc.market.competitor.hazard_per_day
         self._switch_share = sc.market.competitor.switch_share
         self._after_every = sc.population.dropout_timing == "after_every"
+        self.hazard_process = sc.journey.churn.process == "hazard"   # see engine/defection.py
+        self._hazard_scale = sc.journey.churn.hazard_multiplier
         self._noise = [scalar_ppf(s.spend.noise) for s in sc.population.segments]
         self._noise_fixed = [s.spend.noise.is_fixed for s in sc.population.segments]
         self._noise_val = [float(s.spend.noise.mean) for s in sc.population.segments]
@@ -278,6 +282,8 @@ class World:
         cls = 2 if s >= self._prom_th else (0 if s < self._det_th else 1)
         if cls != c.nps:
             self._reclass(c, cls)
+        if self.hazard_process and c.status == ACTIVE:
+            self._defection_refresh(c, self.env.now)
 
     def _reclass(self, c: Customer, cls: int) -> None:
         """The customer's NPS class changes to ``cls``: keep the counts right."""
@@ -431,7 +437,12 @@ class World:
                 dt = 1.0 / rate
             else:
                 dt = -log(un) / rate
-            tot = c.hazard + comp_h * c.s_price
+            if self.hazard_process:
+                self._defection_start(c, 0.0)
+                self._defection_refresh(c, 0.0)
+                tot = 0.0
+            else:
+                tot = c.hazard + comp_h * c.s_price
             if tot > 0.0:
                 dtc = -log(uh) / tot
                 if dtc < dt:
@@ -652,6 +663,8 @@ class World:
             self._winback(c, t)
         elif kind == W_ONBOARDED:
             self._onboarded(c, t)
+        elif kind == W_DEFECT:
+            self._defect(c, t, token)
 
     # ------------------------------------------------------------------ funnel
     def _enter_stage(self, c: Customer, t: float, stage: int) -> None:
@@ -699,6 +712,8 @@ class World:
         self.by_id[c.id] = c
         self.d_new[min(int(t), self.days)] += 1
         c.stage = 0 if (self._after_every or not first_purchase) else 1   # first purchase index eligible for dropout
+        if self.hazard_process:
+            self._defection_start(c, t)
         if self.tracer is not None:
             self.tracer.add(t, c.id, "acquired", f"became a customer (channel: {c.channel or 'initial'})")
         for h in self._h_acquire:
@@ -823,24 +838,30 @@ class World:
             if u_c < self._contact_p:
                 self.desk.after_purchase(c, t, u_c, e)
 
-        # churn multiplier from satisfaction and policies
-        mult = 1.0
-        if self._sat_effect:
-            mult = _exp(self._sat_effect * (self._sat_ref - c.satisfaction))
-        hooks = self._h_churn_mult
-        if hooks:
-            for h in hooks:
-                mult *= h(self, c)
         u_haz = None
-        if c.p_drop > 0.0 and k >= c.stage:
-            z = (key + B_CHURN + (2 * k + 1) * GOLDEN) & M64
-            z = ((z ^ (z >> 30)) * _C1) & M64
-            z = ((z ^ (z >> 27)) * _C2) & M64
-            z ^= z >> 31
-            if (z >> 32) * _TWO32 + _HALF32 < c.p_drop * mult:
-                self._churn(c, t, "dropout")
-                return
-            u_haz = (z & 0xFFFFFFFF) * _TWO32 + _HALF32
+        if self.hazard_process:   # time-based defection: its own clock (engine/defection.py)
+            self._defection_refresh(c, t)
+            tot = 0.0
+        else:
+            # per-purchase process: churn multiplier from satisfaction and policies
+            mult = 1.0
+            if self._sat_effect:
+                mult = _exp(self._sat_effect * (self._sat_ref - c.satisfaction))
+            hooks = self._h_churn_mult
+            if hooks:
+                for h in hooks:
+                    mult *= h(self, c)
+            if c.p_drop > 0.0 and k >= c.stage:
+                z = (key + B_CHURN + (2 * k + 1) * GOLDEN) & M64
+                z = ((z ^ (z >> 30)) * _C1) & M64
+                z = ((z ^ (z >> 27)) * _C2) & M64
+                z ^= z >> 31
+                if (z >> 32) * _TWO32 + _HALF32 < c.p_drop * mult:
+                    self._churn(c, t, "dropout")
+                    return
+                u_haz = (z & 0xFFFFFFFF) * _TWO32 + _HALF32
+            # (without a competitor the price-sensitivity term is exactly 0: sensitivities are in [0, 1])
+            tot = c.hazard * mult + self._comp_h * c.s_price if self._comp_h else c.hazard * mult
 
         # next event: a purchase, or churn if the churn clock rings first
         rate = c.rate
@@ -854,8 +875,6 @@ class World:
             dt = 1.0 / rate
         else:
             dt = -_log(u_next) / rate
-        # (without a competitor the price-sensitivity term is exactly 0: sensitivities are in [0, 1])
-        tot = c.hazard * mult + self._comp_h * c.s_price if self._comp_h else c.hazard * mult
         if tot > 0.0:
             if u_haz is None:
                 u_haz = uniform2((key + B_CHURN) & M64, 2 * k)[1]
@@ -914,6 +933,7 @@ class World:
         c.churned_at = t
         c.churn_reason = reason
         c.wake = None    # cancels a pending purchase or churn wake-up
+        c.dwake = None   # and a pending defection
         self.n_active -= 1
         self.n_class[c.nps] -= 1
         if self.track_promoters and c.nps == 2:
@@ -952,6 +972,8 @@ class World:
             self.promoters.add(c.id)
         if self.tracer is not None:
             self.tracer.add(t, c.id, "win-back", "came back after a win-back offer")
+        if self.hazard_process:
+            self._defection_start(c, t)
         for h in self._h_reactivate:
             h(self, c)
         self._purchase(c, t)

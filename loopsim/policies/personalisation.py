@@ -39,7 +39,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, model_validator
 from scipy import special
 
-from ..scenario import PolicyParams, register_policy
+from ..registry import PolicyParams, register_policy
 
 GENERIC = -1
 _S_PREF, _S_CONTACT, _S_TS = 40, 41, 42     # policy-private random streams (see ctx.uniform)

@@ -13,7 +13,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from ..scenario import PolicyParams, register_policy
+from ..registry import PolicyParams, register_policy
 
 
 class TierPriorityParams(PolicyParams):

@@ -76,7 +76,9 @@ def test_post_reward_resetting_slows_the_purchase_after_a_reward():
 
 def _completion(card, illusory=True, seed=7):
     """Share of customers who fill their first card (N&D-like setting: ~19% for a 10-stamp card)."""
-    pol = [{"type": "punch_card", **card, "behaviour": {"illusory_progress": illusory}}]
+    # the switching cost of collected stamps is a separate mechanism (test_programme_retention)
+    pol = [{"type": "punch_card", **card, "behaviour": {"illusory_progress": illusory,
+                                                        "switching_cost": False}}]
     run = loopsim.simulate(controlled(pol, n=4000, horizon=400, dropout=0.168), seed=seed)
     return run.summary["punch_card_cards_completed"] / run.summary["customers_acquired"], run
 

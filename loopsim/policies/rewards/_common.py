@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from ...scenario import PolicyParams
+from ...registry import PolicyParams
 from .behaviour import Behaviour, Mechanisms
 
 

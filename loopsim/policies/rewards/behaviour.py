@@ -52,6 +52,25 @@ Mechanisms and their literature defaults
   loss looms larger than status gain (Wagner, Hennig-Thurau & Rudolph 2009, J. Marketing 73(3));
   customers accelerate near tier thresholds (Drèze & Nunes 2011, J. Marketing Research 48(2);
   Kopalle, Sun, Neslin, Sun & Swaminathan 2012, Marketing Science 31(2)).
+
+Retention ties (churn-intensity multipliers, ``churn_multiplier`` hooks; they act on the per-day
+hazard of ``journey.churn.process = "hazard"`` and on the per-purchase process alike). Each is
+``1 - strength * response * level * dilution``, never below 0; sources, defaults and the measured
+magnitudes are in ``docs/policies.md`` ("Retention ties"):
+
+* **switching cost** (``switching_cost``, ``switching_cost_strength = 0.3``): an unredeemed balance
+  or a card close to its reward is lost by leaving; ``level`` = progress towards the next reward
+  in [0, 1] (points balance / threshold, stamps collected / stamps needed).
+* **status** (``status``, ``status_strength = 0.2``): a tier member's status is lost by leaving;
+  ``level`` = tier rank / top rank (Drèze & Nunes 2009).
+* **demotion** (``demotion_churn``, ``demotion_churn_increase = 0.3`` for
+  ``demotion_effect_days = 180``): a demoted member's hazard is *raised* by
+  ``1 + increase * response * dilution`` (Wagner, Hennig-Thurau & Rudolph 2009).
+* **sunk cost** (``sunk_cost``, ``sunk_cost_strength = 0.25``): a paid member's hazard while the
+  membership runs (Bhattacharya 1998; Ashley, Gillespie & Noble 2016).
+* **competing programmes** (``competition_dilution``): every tie, and the rewarded-behaviour churn
+  reduction, is divided by ``1 + market.competing_programmes`` (Meyer-Waarden 2007: memberships of
+  competing programmes shorten lifetimes).
 """
 
 from __future__ import annotations
@@ -94,6 +113,25 @@ class Behaviour(BaseModel):
                                          "which a member at risk accelerates (days).")
     demotion_near_share: float = Field(0.5, ge=0, le=1, description="At risk: short of the requalification "
                                        "threshold by at most this share of it (share).")
+    switching_cost: bool = Field(True, description="An unredeemed balance or a near reward is lost by "
+                                 "leaving: lower churn intensity (retention tie).")
+    switching_cost_strength: float = Field(0.3, ge=0, le=1, description="Churn-intensity reduction one step "
+                                           "from the reward (share, mean-sensitivity customer).")
+    status: bool = Field(True, description="Tier status is lost by leaving: lower churn intensity in "
+                         "higher tiers (Drèze & Nunes 2009).")
+    status_strength: float = Field(0.2, ge=0, le=1, description="Churn-intensity reduction in the top tier "
+                                   "(share, mean-sensitivity customer; linear in tier rank).")
+    demotion_churn: bool = Field(True, description="A demotion raises churn intensity for a while "
+                                 "(Wagner, Hennig-Thurau & Rudolph 2009).")
+    demotion_churn_increase: float = Field(0.3, ge=0, description="Churn-intensity increase after a "
+                                           "demotion (share, mean-sensitivity customer).")
+    demotion_effect_days: float = Field(180.0, ge=0, description="How long the demotion effect lasts (days).")
+    sunk_cost: bool = Field(True, description="A paid membership's sunk cost and commitment lower churn "
+                            "intensity while it runs (Bhattacharya 1998).")
+    sunk_cost_strength: float = Field(0.25, ge=0, le=1, description="Churn-intensity reduction of a paid "
+                                      "member (share, mean-sensitivity customer).")
+    competition_dilution: bool = Field(True, description="Ties weaken with market.competing_programmes: "
+                                       "divided by 1 + that number (Meyer-Waarden 2007).")
 
 
 def population_mean_rate(scenario) -> float:
@@ -120,10 +158,15 @@ class Mechanisms:
         self._heavy_response = b.heavy_response
         self._effect_days = b.rewarded_effect_days
         self._churn_reduction = b.rewarded_churn_reduction
+        self.dilution = 1.0
+        self.demoted_at: dict[int, float] = {}
 
     def setup(self, ctx) -> None:
         if self.b.heavy_light:
             self.heavy_rate = self.b.heavy_rate_multiple * population_mean_rate(ctx.scenario)
+        if self.b.competition_dilution:
+            self.dilution = 1.0 / (1.0 + ctx.scenario.market.competing_programmes)
+        self._ctx = ctx
 
     def response(self, c) -> float:
         """The customer's response scale: ``2 s_reward`` (x ``heavy_response`` for heavy buyers)."""
@@ -154,6 +197,14 @@ class Mechanisms:
             gain = self.b.rewarded_satisfaction * self.response(c)
             if gain:
                 ctx.change_satisfaction(c, gain)
+            self._refresh_later(ctx, c, self._effect_days)
+
+    def _refresh_later(self, ctx, c, days: float) -> None:
+        """Under the hazard process, re-evaluate the customer's hazard when a timed effect ends
+        (the hazard is otherwise re-read only at the next purchase)."""
+        t = ctx.now + days
+        if ctx.hazard_process and t < ctx.horizon:
+            ctx.at(t, ctx.refresh_churn, c)
 
     def endowed(self, c) -> float:
         """Churn-intensity multiplier of the endowment (illusory progress) on a pre-filled card."""
@@ -166,9 +217,42 @@ class Mechanisms:
         if not self.last_redeemed:
             return 1.0
         t = self.last_redeemed.get(c.id)
-        if t is None or ctx.now - t > self._effect_days:
+        if t is None or ctx.now - t >= self._effect_days:
             return 1.0
-        return max(0.0, 1.0 - self._churn_reduction * self.response(c))
+        return max(0.0, 1.0 - self._churn_reduction * self.response(c) * self.dilution)
+
+    def tie(self, c, strength: float, level: float) -> float:
+        """Churn-intensity multiplier of a retention tie: ``1 - strength * response * level *
+        dilution`` (at least 0); ``level`` in [0, 1]."""
+        if not self.on or level <= 0.0:
+            return 1.0
+        return max(0.0, 1.0 - strength * self.response(c) * min(level, 1.0) * self.dilution)
+
+    def switching(self, c, progress: float) -> float:
+        """Switching-cost tie of an unredeemed balance / a near reward at ``progress`` in [0, 1]."""
+        return self.tie(c, self.b.switching_cost_strength, progress) if self.b.switching_cost else 1.0
+
+    def status_tie(self, c, rank_share: float) -> float:
+        """Status tie of a tier member at ``rank_share`` = tier rank / top rank."""
+        return self.tie(c, self.b.status_strength, rank_share) if self.b.status else 1.0
+
+    def sunk(self, c) -> float:
+        """Sunk-cost tie of a paid member."""
+        return self.tie(c, self.b.sunk_cost_strength, 1.0) if self.b.sunk_cost else 1.0
+
+    def demote(self, ctx, c) -> None:
+        """A demotion: the churn intensity rises for ``demotion_effect_days``."""
+        if self.on and self.b.demotion_churn:
+            self.demoted_at[c.id] = ctx.now
+            ctx.refresh_churn(c)
+            self._refresh_later(ctx, c, self.b.demotion_effect_days)
+
+    def demotion_penalty(self, ctx, c) -> float:
+        """Churn-intensity multiplier after a recent demotion (Wagner et al. 2009)."""
+        t = self.demoted_at.get(c.id) if self.demoted_at else None
+        if t is None or ctx.now - t >= self.b.demotion_effect_days:
+            return 1.0
+        return 1.0 + self.b.demotion_churn_increase * self.response(c) * self.dilution
 
     def demotion(self, c, short: float, threshold: float, days_left: float) -> float:
         """Rate multiplier of demotion aversion: ``short`` of ``threshold`` with ``days_left``."""

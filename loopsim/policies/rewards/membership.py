@@ -21,7 +21,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from ...scenario import register_policy
+from ...registry import register_policy
 from ._common import Programme, ProgrammeParams
 
 _S = 105
@@ -105,6 +105,7 @@ class Membership(Programme):
             self.members -= 1
             self.cancelled += 1
             ctx.trace(c, "membership", "cancelled the paid membership")
+            ctx.refresh_churn(c)         # the sunk-cost tie ends
             return
         self._bill(ctx, c)
 
@@ -125,6 +126,13 @@ class Membership(Programme):
         if c.id not in self.member:
             return 1.0
         return self.mech.uplift(c, self.p.rate_uplift)
+
+    def churn_multiplier(self, ctx, c) -> float:
+        """Rewarded-behaviour effect times, for a member, the sunk-cost tie of the fee."""
+        m = self.mech.churn(ctx, c)
+        if c.id in self.member:
+            m *= self.mech.sunk(c)
+        return m
 
     def on_day(self, ctx, day: int) -> None:
         super().on_day(ctx, day)

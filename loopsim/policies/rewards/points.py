@@ -28,7 +28,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from ...scenario import register_policy
+from ...registry import register_policy
 from ._common import Programme, ProgrammeParams
 
 _S = 101
@@ -127,6 +127,7 @@ class Points(Programme):
         c = ctx.by_id.get(cid)
         if c is not None:
             ctx.trace(c, "points", f"{pts:.0f} points expired")
+            ctx.refresh_churn(c)      # the switching cost of the balance fell
 
     def _expire_fixed(self, cid: int) -> None:
         q = self.batches.get(cid)
@@ -187,6 +188,14 @@ class Points(Programme):
         if not self.mech.on:
             return 1.0
         return self.mech.gradient(c, self.progress(c))
+
+    def churn_multiplier(self, ctx, c) -> float:
+        """Rewarded-behaviour effect times the switching cost of the unredeemed balance."""
+        m = self.mech.churn(ctx, c)
+        bal = self.balance.get(c.id, 0.0)
+        if bal > 0.0:
+            m *= self.mech.switching(c, bal / self.p.redemption_threshold)
+        return m
 
     def on_day(self, ctx, day: int) -> None:
         super().on_day(ctx, day)

@@ -16,7 +16,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from ...scenario import register_policy
+from ...registry import register_policy
 from ._common import Programme, ProgrammeParams
 
 
@@ -93,7 +93,12 @@ class PunchCard(Programme):
         return mech.gradient(c, self.progress(c))
 
     def churn_multiplier(self, ctx, c) -> float:
+        """Rewarded-behaviour effect, switching cost of the stamps collected, endowment of a
+        pre-filled card."""
         m = self.mech.churn(ctx, c)
+        s = self.stamps.get(c.id, self._pre)
+        if s > self._pre:
+            m *= self.mech.switching(c, (s - self._pre) / (self._req - self._pre))
         if self._pre:
             m *= self.mech.endowed(c)
         return m

@@ -19,7 +19,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from ...scenario import register_policy
+from ...registry import register_policy
 from ._common import Programme, ProgrammeParams
 
 

@@ -23,7 +23,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ...scenario import register_policy
+from ...registry import register_policy
 from ._common import Programme, ProgrammeParams
 
 
@@ -128,6 +128,8 @@ class Tiers(Programme):
             self.demotions += 1
             self.ctx.trace(c, "tier", f"demoted to {self.p.tiers[new].name}")
         self._set_tier(c, new)
+        if new < cur:
+            self.mech.demote(self.ctx, c)    # refreshes the hazard (status lost, demotion effect)
         if c.active:
             self._start_window(self.ctx, c)
         else:
@@ -198,6 +200,16 @@ class Tiers(Programme):
         th = self.th[k]
         return self.mech.demotion(c, th - self.metric.get(c.id, 0.0), th,
                                   self.window_end.get(c.id, ctx.now) - ctx.now)
+
+    def churn_multiplier(self, ctx, c) -> float:
+        """Rewarded-behaviour effect (upgrades), status tie of the tier, demotion effect."""
+        m = self.mech.churn(ctx, c)
+        k = self.tier.get(c.id, 0)
+        if k:
+            m *= self.mech.status_tie(c, k / (len(self.th) - 1))
+        if self.mech.demoted_at:
+            m *= self.mech.demotion_penalty(ctx, c)
+        return m
 
     def on_day(self, ctx, day: int) -> None:
         super().on_day(ctx, day)

@@ -31,6 +31,7 @@ from .scenario import (
     Time,
     Winback,
 )
+from .scenario.journey import Churn
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("[time]", Time),
@@ -43,6 +44,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("[funnel]", Funnel),
     ("funnel stage (`[funnel.<stage>]`)", Stage),
     ("[journey]", Journey),
+    ("[journey.churn]", Churn),
     ("[journey.onboarding]", Onboarding),
     ("[journey.satisfaction]", Satisfaction),
     ("[journey.advocacy]", Advocacy),

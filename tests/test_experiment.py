@@ -225,12 +225,12 @@ def test_cli_compare_and_sweep(tmp_path, capsys):
           *sets, "--out", str(tmp_path / "cmp")])
     out = capsys.readouterr().out
     assert "P(better)" in out and "profit" in out and "retention_rate" in out
-    assert (tmp_path / "cmp" / "summary.json").exists() and (tmp_path / "cmp" / "runs.parquet").exists()
-    runs = pd.read_parquet(tmp_path / "cmp" / "runs.parquet")
+    assert (tmp_path / "cmp" / "summary.json").exists() and (tmp_path / "cmp" / "comparison").is_dir()
+    runs = pd.read_parquet(tmp_path / "cmp" / "runs")
     assert len(runs) == 8 and set(runs["design"]) == {"baseline", "personalisation_segment"}
     main(["sweep", str(base), "--grid", "economics.gross_margin_rate=0.3,0.5", "--reps", "2", *sets,
           "--out", str(tmp_path / "sw")])
-    df = pd.read_parquet(tmp_path / "sw" / "runs.parquet")
+    df = pd.read_parquet(tmp_path / "sw" / "runs")
     assert len(df) == 4 and "economics.gross_margin_rate" in df.columns
     with pytest.raises(SystemExit) as exc:
         main(["compare", str(base)])

@@ -20,6 +20,15 @@ from loopsim.experiment import compare, sweep
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def as_float(df: pd.DataFrame) -> pd.DataFrame:
+    """A stored table as the API returns it: counts (int64 on disk) as floats."""
+    out = df.copy()
+    for c in out.columns:
+        if str(out[c].dtype) == "Int64":
+            out[c] = out[c].astype("float64")
+    return out
+
+
 def small(**extra):
     return loopsim.load_scenario(ROOT / "scenarios" / "baseline.toml").with_overrides(
         {"time.horizon_days": 40, "market.initial_customers": 150, "market.marketing_budget_per_day": 20,
@@ -30,14 +39,15 @@ def test_replicate_store_files_metadata_and_resume(tmp_path):
     sc = small()
     out = tmp_path / "store"
     exp = loopsim.replicate(sc, n=3, seed=9, out=out)
-    runs = sorted((out / "runs").glob("*.parquet"))
-    assert [p.name for p in runs] == [f"p00000_r00000{i}.parquet" for i in range(3)]
-    meta = json.loads((out / "runs" / "p00000_r000001.json").read_text())
+    runs = sorted((out / "runs").iterdir())
+    assert [p.name for p in runs] == [f"p00000_r00000{i}.parquet" for i in range(3)]   # rows only
+    meta = json.loads((out / "meta" / "p00000_r000001.json").read_text())
     assert meta["seed"] == 9 and meta["spawn_key"] == [1] and meta["scenario_hash"] == sc.hash
     assert meta["loopsim_version"] == loopsim.__version__ and meta["timings"]["wall_seconds"] > 0
     manifest = json.loads((out / "store.json").read_text())
     assert manifest["scenarios"]["scenario"]["name"] == sc.name
-    pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), exp.runs)
+    pd.testing.assert_frame_equal(as_float(pd.read_parquet(out / "runs").drop(columns="point")), exp.runs)
+    assert len(pd.read_parquet(out / "summary")) == len(exp.summary())
     summary = json.loads((out / "summary.json").read_text())
     assert summary["replications"] == 3 and any(r["metric"] == "profit" for r in summary["table"])
     assert not list(out.rglob("*.tmp"))
@@ -45,9 +55,9 @@ def test_replicate_store_files_metadata_and_resume(tmp_path):
     # resume: a finished run is read back, not re-run; a lost or torn one is redone
     (out / "runs" / "p00000_r000002.parquet").unlink()
     (out / "runs" / "p00000_r000000.parquet").write_bytes(b"torn")
-    before = (out / "runs" / "p00000_r000001.json").stat().st_mtime_ns
+    before = (out / "meta" / "p00000_r000001.json").stat().st_mtime_ns
     again = loopsim.replicate(sc, n=5, seed=9, out=out)
-    assert (out / "runs" / "p00000_r000001.json").stat().st_mtime_ns == before
+    assert (out / "meta" / "p00000_r000001.json").stat().st_mtime_ns == before
     pd.testing.assert_frame_equal(again.runs, loopsim.replicate(sc, n=5, seed=9).runs)
     assert len(list((out / "runs").glob("*.parquet"))) == 5
 
@@ -68,9 +78,11 @@ def test_store_tables_and_compare(tmp_path):
     sc = small()
     cmp = compare({"a": sc, "b": small(**{"economics.gross_margin_rate": 0.5})}, n=2, seed=1,
                   out=tmp_path, tables=True)
-    assert (tmp_path / "tables" / "p00001_r000001" / "customers.parquet").exists()
-    assert len(pd.read_parquet(tmp_path / "comparison.parquet")) > 0
-    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "runs.parquet"), cmp.runs)
+    customers = pd.read_parquet(tmp_path / "tables" / "customers")
+    assert sorted(set(zip(customers["point"], customers["replication"], strict=True))) == \
+        [(p, r) for p in (0, 1) for r in (0, 1)]
+    assert len(pd.read_parquet(tmp_path / "comparison")) > 0
+    pd.testing.assert_frame_equal(as_float(pd.read_parquet(tmp_path / "runs").drop(columns="point")), cmp.runs)
 
 
 SWEEP_ARGS = ["--grid", "economics.gross_margin_rate=0.3,0.4,0.5", "--grid", "market.marketing_budget_per_day=10,20",
@@ -91,12 +103,13 @@ def test_sweep_resumes_after_sigkill(tmp_path):
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     done = len(list((out / "runs").glob("*.parquet")))
-    assert 6 <= done < 24 and not (out / "runs.parquet").exists()
+    assert 6 <= done < 24 and not (out / "summary.json").exists()
 
     # resume with the CLI: only the missing runs are run
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
-    resumed = pd.read_parquet(out / "runs.parquet")
+    assert f"resuming {out}: kept {done} finished runs" in res.stderr
+    resumed = as_float(pd.read_parquet(out / "runs"))
     base = loopsim.load_scenario(ROOT / "scenarios" / "baseline.toml",
                                  {"time.horizon_days": 60, "market.initial_customers": 250})
     fresh = sweep(base, grid={"economics.gross_margin_rate": [0.3, 0.4, 0.5],
@@ -130,7 +143,7 @@ def test_ctrl_c_gives_one_line_exit_2_and_resumes(tmp_path, executor):
     assert "Traceback" not in err and err.count("\n") == 1, err
     assert err.startswith("loopsim: error: interrupted") and str(out) in err and "resume" in err
     kept = len(list((out / "runs").glob("*.parquet")))
-    assert 4 <= kept < 24 and not (out / "runs.parquet").exists()
+    assert 4 <= kept < 24 and not (out / "summary.json").exists()
 
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
     assert res.returncode == 0, res.stderr
@@ -138,7 +151,7 @@ def test_ctrl_c_gives_one_line_exit_2_and_resumes(tmp_path, executor):
                                  {"time.horizon_days": 60, "market.initial_customers": 250})
     fresh = sweep(base, grid={"economics.gross_margin_rate": [0.3, 0.4, 0.5],
                               "market.marketing_budget_per_day": [10, 20]}, n=4, seed=7)
-    pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), fresh)
+    pd.testing.assert_frame_equal(as_float(pd.read_parquet(out / "runs")), fresh)
 
 
 def test_written_files_get_the_usual_permissions(tmp_path):

@@ -14,7 +14,8 @@ import click
 from rich.console import Console
 
 from ..errors import LoopsimError, ScenarioError
-from . import data, experiments, single  # noqa: F401  (registers the commands)
+from . import data, experiments, plot, single  # noqa: F401  (registers the commands)
+from . import store as _store  # noqa: F401  (loopsim store check)
 from .common import app
 
 __all__ = ["app", "main"]

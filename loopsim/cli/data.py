@@ -60,9 +60,11 @@ def _transaction_log(log: str) -> Path:
               help="Amount column ('' for a log without amounts: no spend model).")
 @click.option("--time-format", default=None, metavar="FORMAT",
               help="strptime format of the date column, e.g. %Y%m%d (default: inferred).")
+@click.option("--plots", is_flag=True, help="Also draw the fit's figures (PNG and SVG) into "
+              "OUT's folder, in OUTNAME_figures/ (the holdout figure needs --calibration-end).")
 def calibrate(log: str, out: Path, extends: Path | None, model: str, unit_days: float,
               calibration_end: str | None, customer_col: str, time_col: str, amount_col: str,
-              time_format: str | None):
+              time_format: str | None, plots: bool):
     """Fit a population (BG/NBD or Pareto/NBD, Gamma-Gamma spend) to a transaction log.
 
     LOG is a CSV or Parquet file with one row per transaction, or `cdnow` for the bundled CDNOW
@@ -156,6 +158,10 @@ def calibrate(log: str, out: Path, extends: Path | None, model: str, unit_days: 
 
     atomic_write_text(out, text, check=validate)
     click.echo(f"wrote {out}" + (f" (extends {ext_rel})" if ext_rel else ""))
+    if plots:
+        from .plot import plots_for_calibration
+
+        plots_for_calibration(cal, tx, cal_end, out.with_name(f"{out.stem}_figures"))
 
 
 # ---------------------------------------------------------------------------- export-transactions

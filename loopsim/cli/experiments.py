@@ -27,6 +27,8 @@ from .common import (
     set_opt,
     write_table,
 )
+from .plot import figures_and_report, need_out, plots_opt, report_opt
+from .store import wait_opt
 
 
 # ---------------------------------------------------------------------------- compare
@@ -45,6 +47,34 @@ _COMPARE_METRICS = ("profit", "profit_discounted", "retention_rate", "revenue", 
                     "clv_mean", "repeat_purchase_rate", "nps")
 
 
+def _compare_table(tab, ref: str, title: str) -> Table:
+    """The printed comparison: the headline metrics, every money component of profit, the points
+    liability and the policies' metrics, with p5/p50/p95 across replications; the explanation
+    below it (``explain``) names the components that drive the profit difference."""
+    from ..explain import COMPONENTS, policy_metrics
+
+    present = list(dict.fromkeys(tab["metric"]))
+    shown = [m for m in (*_COMPARE_METRICS, *(c for c, _l, _s in COMPONENTS), "points_liability")
+             if m in present]
+    shown += [m for m in policy_metrics(present) if m not in shown]
+    t = Table(title=title)
+    for c in ("metric", "design", "mean ± 95% CI", "p5 / p50 / p95", f"vs {ref} ± 95% CI", "P(better)"):
+        t.add_column(c, justify="left" if c in ("metric", "design") else "right")
+    pol = set(policy_metrics(present))
+    for m in shown:
+        sub = tab[tab["metric"] == m]
+        if m in pol:   # a policy's metric: only the designs that have the policy report it
+            sub = sub[sub["mean"].notna()]
+        for i, (_, r) in enumerate(sub.iterrows()):
+            diff = "" if r["design"] == ref else fmt_ci(r["diff"], r["diff_ci_low"], r["diff_ci_high"])
+            pb = "" if math.isnan(r["p_better"]) else f"{r['p_better']:.0%}"
+            qs = " / ".join(fmt(r[q]) for q in ("p5", "p50", "p95"))
+            t.add_row(m if i == 0 else "", str(r["design"]), fmt_ci(r["mean"], r["ci_low"], r["ci_high"]),
+                      qs, diff, pb)
+        t.add_section()
+    return t
+
+
 @app.command("compare")
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="SCENARIO...")
 @click.option("--reps", "-n", type=click.IntRange(min=2), default=30, show_default=True,
@@ -61,10 +91,13 @@ _COMPARE_METRICS = ("profit", "profit_discounted", "retention_rate", "revenue", 
 @dask_opt
 @set_opt
 @click.option("--out", "-o", type=click.Path(path_type=Path), default=None,
-              help="Result store directory (resumable): runs.parquet, comparison.parquet, summary.json.")
+              help="Result store directory (resumable): runs/, comparison/, summary.json.")
+@wait_opt
+@plots_opt
+@report_opt
 def compare_cmd(scenarios: tuple[Path, ...], reps: int, seed: int, workers: int, precision: float | None,
                 max_reps: int, metric: str, independent: bool, dask: str | None, set_: tuple[str, ...],
-                out: Path | None):
+                out: Path | None, wait: bool, plots: bool, report: bool):
     """Compare designs (the first is the reference): paired differences with 95% CIs and P(better).
 
     P(better) is the share of paired replications in which a design beats the reference
@@ -78,28 +111,25 @@ def compare_cmd(scenarios: tuple[Path, ...], reps: int, seed: int, workers: int,
     _check_out(out)
     _check_metric(metric)
     _check_reps_cap(reps, max_reps, precision)
+    need_out(out, {"--plots": plots, "--report": report})
     designs = {n: load(p, set_) for n, p in zip(_design_names(list(scenarios)), scenarios, strict=True)}
     cmp = run_compare(designs, n=reps, seed=seed, crn=not independent, workers=workers,
-                      precision=precision, metric=metric, max_reps=max_reps, dask=dask, out=out)
+                      precision=precision, metric=metric, max_reps=max_reps, dask=dask, out=out, wait=wait)
     tab = cmp.table()
     ref = cmp.reference
     mode = "independent streams" if independent else "common random numbers"
     title = f"{cmp.n} replications per design, seed {seed}, {mode}; reference: {ref}; 95% CI"
     if precision is not None:
         title += f"; precision {precision:g} on {metric} " + ("reached" if cmp.converged else "NOT reached (cap)")
-    t = Table(title=title)
-    for c in ("metric", "design", "mean ± 95% CI", f"vs {ref} ± 95% CI", "P(better)"):
-        t.add_column(c, justify="left" if c in ("metric", "design") else "right")
-    for m in _COMPARE_METRICS:
-        sub = tab[tab["metric"] == m]
-        for i, (_, r) in enumerate(sub.iterrows()):
-            diff = "" if r["design"] == ref else fmt_ci(r["diff"], r["diff_ci_low"], r["diff_ci_high"])
-            pb = "" if math.isnan(r["p_better"]) else f"{r['p_better']:.0%}"
-            t.add_row(m if i == 0 else "", str(r["design"]), fmt_ci(r["mean"], r["ci_low"], r["ci_high"]), diff, pb)
-        t.add_section()
+    t = _compare_table(tab, ref, title)
     console.print(t)
+    if len(cmp.designs) > 1:
+        from ..explain import explain
+
+        console.print(explain(cmp), markup=False, highlight=False)
     if out is not None:
-        console.print(f"wrote {out}/summary.json, runs.parquet and comparison.parquet")
+        console.print(f"wrote {out}/summary.json, runs/ and comparison/", markup=False)
+        figures_and_report(out, plots, report)
 
 
 # ---------------------------------------------------------------------------- sweep
@@ -122,14 +152,18 @@ def compare_cmd(scenarios: tuple[Path, ...], reps: int, seed: int, workers: int,
 @dask_opt
 @set_opt
 @click.option("--out", "-o", type=click.Path(path_type=Path), default=None,
-              help="Result store directory (resumable): runs.parquet, summary.json.")
+              help="Result store directory (resumable): runs/, points/, summary.json.")
+@wait_opt
+@plots_opt
+@report_opt
 def sweep_cmd(scenario: Path, grid: tuple[str, ...], lhs: tuple[str, ...], points: int | None,
               random_: bool, sobol_metric: str | None, reps: int, seed: int, workers: int,
-              dask: str | None, set_: tuple[str, ...], out: Path | None):
+              dask: str | None, set_: tuple[str, ...], out: Path | None, wait: bool, plots: bool, report: bool):
     """Run a scenario over a parameter grid or design; one row per (point, replication)."""
     from ..experiment import parse_grid, parse_ranges, sobol, sweep, sweep_summary
 
     _check_out(out)
+    need_out(out, {"--plots": plots, "--report": report})
     if bool(grid) == bool(lhs):
         raise LoopsimError("sweep needs either --grid PATH=V1,V2,... or --lhs PATH=LOW:HIGH (not both)")
     if lhs and points is None:
@@ -147,7 +181,7 @@ def sweep_cmd(scenario: Path, grid: tuple[str, ...], lhs: tuple[str, ...], point
         if not lhs:
             raise LoopsimError("--sobol needs parameter ranges given with --lhs PATH=LOW:HIGH")
         res = sobol(sc, parse_ranges(lhs), metric=sobol_metric, n=points, reps=reps, seed=seed,
-                    workers=workers, dask=dask, out=out)
+                    workers=workers, dask=dask, out=out, wait=wait)
         t = Table(title=f"Sobol indices of {sobol_metric} ({len(res.runs)} runs, seed {seed})")
         for c in ("parameter", "first order", "total order"):
             t.add_column(c, justify="left" if c == "parameter" else "right")
@@ -155,14 +189,15 @@ def sweep_cmd(scenario: Path, grid: tuple[str, ...], lhs: tuple[str, ...], point
             t.add_row(str(r["parameter"]), f"{r['first_order']:.3f}", f"{r['total_order']:.3f}")
         console.print(t)
         if out is not None:
-            write_table(res.indices, out / "sobol.parquet")
-            console.print(f"wrote {out}/runs.parquet, summary.json and sobol.parquet")
+            write_table(res.indices, out / "sobol" / "sobol.parquet")
+            console.print(f"wrote {out}/summary.json, runs/, points/ and sobol/", markup=False)
+            figures_and_report(out, plots, report)
         return
     if grid:
-        df = sweep(sc, grid=parse_grid(grid), n=reps, seed=seed, workers=workers, dask=dask, out=out)
+        df = sweep(sc, grid=parse_grid(grid), n=reps, seed=seed, workers=workers, dask=dask, out=out, wait=wait)
     else:
         df = sweep(sc, design="random" if random_ else "lhs", ranges=parse_ranges(lhs), points=points,
-                   n=reps, seed=seed, workers=workers, dask=dask, out=out)
+                   n=reps, seed=seed, workers=workers, dask=dask, out=out, wait=wait)
     summ = sweep_summary(df)
     params = [c for c in summ.columns if c not in ("n",) and not c.startswith(("profit_", "retention_rate_"))]
     t = Table(title=f"{sc.name}: {len(summ)} points x {reps} replications (seed {seed}; 95% CI)")
@@ -174,6 +209,7 @@ def sweep_cmd(scenario: Path, grid: tuple[str, ...], lhs: tuple[str, ...], point
                   fmt_ci(r["retention_rate_mean"], r["retention_rate_ci_low"], r["retention_rate_ci_high"]))
     console.print(t)
     if out is not None:
-        console.print(f"wrote {out}/runs.parquet and summary.json")
+        console.print(f"wrote {out}/summary.json, runs/ and points/", markup=False)
+        figures_and_report(out, plots, report)
 
 

@@ -28,6 +28,8 @@ from .common import (
     write_summary_json,
     write_table,
 )
+from .plot import need_out, plots_for_run, plots_for_store, plots_opt
+from .store import wait_opt
 
 
 @app.command()
@@ -44,14 +46,17 @@ from .common import (
               help="Write summary.json and tables to this directory (with several replications a "
                    "resumable result store).")
 @click.option("--format", "fmt_", type=click.Choice(["parquet", "csv"]), default="parquet",
-              show_default=True, help="Table format.")
+              show_default=True, help="Table format (with --reps: CSV copies in DIR/csv/ besides the store).")
+@wait_opt
+@plots_opt
 def run(scenario: Path, reps: int | None, seed: int, workers: int, precision: float | None, max_reps: int,
-        metric: str, dask: str | None, set_: tuple[str, ...], out: Path | None, fmt_: str):
+        metric: str, dask: str | None, set_: tuple[str, ...], out: Path | None, fmt_: str, wait: bool, plots: bool):
     """Simulate a scenario and print its summary metrics (with --reps or --precision: their
     mean and 95% CI over replications)."""
     _check_out(out)
     _check_metric(metric)
     _check_reps_cap(reps, max_reps, precision)
+    need_out(out, {"--plots": plots})
     sc = load(scenario, set_)
     ext = ".csv" if fmt_ == "csv" else ".parquet"
     from ..engine import simulate
@@ -72,11 +77,13 @@ def run(scenario: Path, reps: int | None, seed: int, workers: int, precision: fl
                 "kind": "run", "scenario": sc.name, "scenario_hash": sc.hash, "seed": seed,
                 "replications": 1, "metrics": res.summary})
             console.print(f"wrote {out}/summary.json and tables ({fmt_})")
+            if plots:
+                plots_for_run(res, out)
         return
     from ..experiment import replicate
 
     exp = replicate(sc, n=reps, seed=seed, workers=workers, out=out, precision=precision, metric=metric,
-                    max_reps=max_reps, dask=dask)
+                    max_reps=max_reps, dask=dask, wait=wait)
     summ = exp.summary()
     title = f"{sc.name}  ({exp.n} replications, seed {seed}, 95% CI)"
     if precision is not None:
@@ -88,11 +95,15 @@ def run(scenario: Path, reps: int | None, seed: int, workers: int, precision: fl
         t.add_row(str(m), fmt(row["mean"]), fmt(row["ci_low"]), fmt(row["ci_high"]), fmt(row["sd"]))
     console.print(t)
     if out is not None:
-        # the result store has written runs.parquet and summary.json; CSV copies on request
+        # the result store has written runs/, summary/ and summary.json; CSV copies on request
         if fmt_ == "csv":
-            write_table(exp.runs, out / "runs.csv")
-        write_table(summ.reset_index(), out / f"summary{ext}")
-        console.print(f"wrote {out}/summary.json, runs{ext} and summary{ext} (result store: {out}/runs/)")
+            write_table(exp.runs, out / "csv" / "runs.csv")
+            write_table(summ.reset_index(), out / "csv" / "summary.csv")
+            console.print(f"wrote {out}/summary.json, runs/, summary/ and csv/", markup=False)
+        else:
+            console.print(f"wrote {out}/summary.json, runs/ and summary/", markup=False)
+        if plots:
+            plots_for_store(out)
 
 
 class _null:

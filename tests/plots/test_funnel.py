@@ -1,0 +1,35 @@
+"""The funnel and the customer flow."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from loopsim import plots
+from loopsim.scenario import STAGES
+
+
+def test_funnel_bars_are_stage_counts(runs):
+    run = runs["base"][0]
+    fig = plots.funnel(run)
+    ax = fig.axes[0]
+    bars = ax.patches
+    assert len(bars) == len(STAGES) + 1 == 7
+    widths = [b.get_width() for b in bars]
+    assert widths[:6] == [run.summary[f"funnel_{s}"] for s in STAGES]
+    bought = (run.customers["channel"].isin(["marketing", "organic", "referral"])).sum()
+    assert np.isclose(widths[6], bought) and bought > 0      # the last bar: first purchases
+    assert all(a >= b for a, b in zip(widths, widths[1:], strict=False))   # a funnel narrows
+    notes = [t.get_text() for t in ax.texts]
+    assert "convert" in notes[1] and "drop off" in notes[1]
+
+
+def test_customer_flow_stacks_states(runs):
+    run = runs["points"][0]
+    fig = plots.customer_flow(run)
+    ax = fig.axes[0]
+    assert len(ax.collections) == 4
+    tl = run.timeline
+    top = ax.collections[-1].get_paths()[0].vertices[:, 1].max()
+    want = (tl["in_funnel"] + tl["active"] + tl["churned"].cumsum()).max()
+    assert np.isclose(top, want)
+    assert [t.get_text() for t in ax.get_legend().get_texts()][2].startswith("at risk")

@@ -164,7 +164,7 @@ def trace(scenario: Path, customer: int | None, seed: int, set_: tuple[str, ...]
     last = next((e.state for e in reversed(events) if e.state and e.event != "satisfaction"), {})
     console.print("  -> " + ending(row, sc, last), markup=False, highlight=False)
     if plot is not None:
-        from ..store import _atomic_write  # temp file + rename: no half-written figure
+        from ..store.atomic import _atomic_write  # temp file + rename: no half-written figure
         from ..tracing import journey_figure
 
         fig = journey_figure(events, sc, customer, math.nan if row is None else float(row["churned_at"]))

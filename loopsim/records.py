@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from array import array
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -180,28 +181,57 @@ class ContactLog:
 
 @dataclass
 class TraceEvent:
-    """One line of a customer's journey."""
+    """One line of a customer's journey.
+
+    ``state`` is what the customer looked like right after the event, when the tracer was bound
+    to a world (:meth:`Tracer.bind`): ``satisfaction`` (0-10 scale) and the programme progress
+    the scenario has (``stamps``, ``points``, ``tier``, ``member``). Satisfaction changes are
+    events of their own (``event == "satisfaction"``) with ``before``, ``after`` and ``cause``.
+    """
 
     time: float
     customer_id: int
     event: str
     detail: str = ""
+    state: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class Tracer:
-    """Collects journey events for chosen customers (``ids=None``: all ids below ``limit``)."""
+    """Collects journey events for chosen customers (``ids=None``: all ids below ``limit``).
+
+    Bound to a world (``simulate`` does it), each event also records the customer's satisfaction
+    and programme progress, and every satisfaction change becomes an event naming its cause (see
+    :mod:`loopsim.tracing`). Unbound, it records the engine's lines only.
+    """
 
     ids: set[int] | None = None
     limit: int = 500
     events: list[TraceEvent] = field(default_factory=list)
+    probe: Any = field(default=None, repr=False)   # a loopsim.tracing.Probe once bound
 
     def wants(self, cid: int) -> bool:
+        """Whether customer ``cid`` is traced."""
         return cid in self.ids if self.ids is not None else cid < self.limit
 
     def add(self, t: float, cid: int, event: str, detail: str = "") -> None:
+        """Record ``event`` of customer ``cid`` at day ``t`` (ignored for untraced customers)."""
         if self.wants(cid):
-            self.events.append(TraceEvent(t, cid, event, detail))
+            state = self.probe.before_event(t, cid, event) if self.probe is not None else {}
+            self.events.append(TraceEvent(t, cid, event, detail, state))
+
+    def bind(self, world: Any) -> None:
+        """Read satisfaction and programme progress from ``world`` while it runs."""
+        from .tracing.probe import Probe
+
+        self.probe = Probe(self, world)
+
+    def finish(self) -> None:
+        """After the run: record satisfaction changes not yet attributed; drop the world."""
+        if self.probe is not None:
+            self.probe.finish()
+            self.probe = None
 
     def for_customer(self, cid: int) -> list[TraceEvent]:
+        """The events of one customer, in time order."""
         return [e for e in self.events if e.customer_id == cid]

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from loopsim import docgen
 
 ROOT = Path(__file__).resolve().parents[1]
+#: documented things delivered later (issue 11: the report screenshot is made by the lead after
+#: merging). The tests below accept them only while they are missing, and
+#: test_pending_doc_items_exist fails under CI until they exist: delete an entry once it exists.
+PENDING: dict[str, set[str]] = {"command": set(), "option": set(), "file": {"docs/img/report.png"}}
 
 
 def test_scenario_reference_is_up_to_date():
@@ -29,7 +38,7 @@ def test_readme_has_the_two_setup_commands_and_ci_runs_the_test_one():
 def test_readme_links_exist():
     readme = (ROOT / "README.md").read_text()
     for link in re.findall(r"\]\((docs/[^)#]+)\)", readme):
-        assert (ROOT / link).exists(), link
+        assert (ROOT / link).exists() or link in PENDING["file"], link
     for path in re.findall(r"(scenarios/[\w/]+\.toml)", readme):
         assert (ROOT / path).exists(), path
 
@@ -62,7 +71,11 @@ def test_documented_commands_parse():
         if name.startswith("-"):
             continue
         cmd = app.get_command(click.Context(app), name)
+        if cmd is None and name in PENDING["command"]:
+            continue
         assert cmd is not None, f"{doc}: unknown command loopsim {name}"
+        known = {o for p in cmd.params for o in getattr(p, "opts", [])}
+        rest = [a for a in rest if not (a in PENDING["option"] and a not in known)]
         try:
             cmd.make_context(name, list(rest), resilient_parsing=False)
         except click.exceptions.Exit:
@@ -85,18 +98,62 @@ def test_documented_python_snippets_compile_and_name_real_api():
                                                           "metrics", "dists", "rng"}, f"{doc.name}: loopsim.{name}"
 
 
-def test_quick_documented_commands_run(monkeypatch):
-    """The documented commands that take a second (check, policies, trace) run as written, from
-    the repository root, and succeed: a placeholder file name in a doc is a broken command."""
+QUICK = {"check", "policies", "trace", "calibrate", "export-transactions"}
+
+
+def test_quick_documented_commands_run(monkeypatch, tmp_path):
+    """The documented commands that take seconds (check, policies, trace, calibrate,
+    export-transactions) run as written and succeed: a placeholder file name in a doc is a broken
+    command. They run in a scratch folder that sees the repository's scenarios (what they write,
+    a figure or a calibrated scenario, lands there), each doc's commands in order, as a reader
+    would type them."""
     from click.testing import CliRunner
 
     from loopsim.cli import app
 
-    monkeypatch.chdir(ROOT)
-    ran = 0
+    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
+    monkeypatch.chdir(tmp_path)
+    ran = set()
     for doc, args in _documented_commands():
-        if args and args[0] in {"check", "policies", "trace"}:
+        if args and args[0] in QUICK:
             res = CliRunner().invoke(app, args)
             assert res.exit_code == 0, f"{doc}: loopsim {' '.join(args)}: {res.output}"
-            ran += 1
-    assert ran >= 4
+            ran.add(args[0])
+    assert ran == QUICK, f"no documented example of {QUICK - ran}"
+    assert (tmp_path / "journey.png").stat().st_size > 0      # the README's trace --plot drew
+
+
+def test_pending_doc_items_exist():
+    """What the docs describe from another branch exists once merged (fails under CI until then)."""
+    from loopsim.cli import app
+
+    missing = [f"command loopsim {c}" for c in PENDING["command"] if app.get_command(None, c) is None]
+    compare = app.get_command(None, "compare")
+    opts = {o for p in compare.params for o in getattr(p, "opts", [])}
+    missing += [f"option compare {o}" for o in PENDING["option"] if o not in opts]
+    missing += [f"file {f}" for f in PENDING["file"] if not (ROOT / f).exists()]
+    if missing and os.environ.get("CI") != "true":
+        pytest.skip("documented but not made yet (issue 11: the lead makes the report screenshot "
+                    "after merging): " + ", ".join(missing))
+    assert not missing, f"documented but missing: {', '.join(missing)}"
+
+
+def test_docs_index_links_every_page():
+    """docs/index.md (Tutorial / How-to / Reference / Background) links every page under docs/."""
+    index = (ROOT / "docs" / "index.md").read_text()
+    for heading in ("## Tutorials", "## How-to guides", "## Reference", "## Background"):
+        assert heading in index, heading
+    linked = set(re.findall(r"\]\(([\w./-]+\.md)(?:#[\w-]+)?\)", index))
+    for page in (ROOT / "docs").glob("*.md"):
+        if page.name != "index.md":
+            assert page.name in linked, f"docs/index.md does not link {page.name}"
+
+
+def test_custom_policy_howto_runs_as_written():
+    """The custom-policy how-to's example runs as written from the repository root and prints the
+    comparison with the policy's own metric."""
+    doc = (ROOT / "docs" / "howto_custom_policy.md").read_text()
+    block = re.findall(r"```python\n(.*?)\n```", doc, flags=re.S)[0]
+    res = subprocess.run([sys.executable, "-c", block], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    assert "vouchers_used" in res.stdout and "reward_cost" in res.stdout

@@ -145,44 +145,65 @@ def check(scenario: Path, set_: tuple[str, ...]):
               help="Customer id (default: an early customer with a full story).")
 @seed_opt
 @set_opt
-def trace(scenario: Path, customer: int | None, seed: int, set_: tuple[str, ...]):
-    """Print one customer's journey, line by line, in plain words."""
+@click.option("--plot", "plot", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="Also draw the journey as a timeline figure (.png, .svg or .pdf).")
+def trace(scenario: Path, customer: int | None, seed: int, set_: tuple[str, ...], plot: Path | None):
+    """Print one customer's journey in plain words: funnel, purchases, programme progress,
+    satisfaction changes and their causes, service waits (minutes), churn and win-back."""
     from ..engine import simulate
     from ..records import Tracer
+    from ..tracing import ending, journey_lines
 
+    _check_plot(plot)
     sc = load(scenario, set_, workers=1)
     tracer = Tracer(ids={customer}) if customer is not None else Tracer(limit=sys.maxsize)
     res = simulate(sc, seed=seed, tracer=tracer)
     if customer is None:
-        # prefer someone who came through the funnel and bought repeatedly: the whole loop
-        counts: dict[int, int] = {}
-        funnel: set[int] = set()
-        for e in tracer.events:
-            counts[e.customer_id] = counts.get(e.customer_id, 0) + (e.event == "purchase")
-            if e.event == "awareness":
-                funnel.add(e.customer_id)
-        rich = ([cid for cid, n in counts.items() if n >= 3 and cid in funnel]
-                or [cid for cid, n in counts.items() if n >= 2] or [cid for cid, n in counts.items() if n])
-        if not rich:
-            raise LoopsimError(f"{scenario}: no customer made a purchase; nothing to trace")
-        customer = rich[0]
+        customer = _storied_customer(tracer.events, scenario)
     events = res.trace(customer)
     if not events:
         raise LoopsimError(f"--customer {customer}: this customer never appeared "
                            f"(ids 0..{max(0, res.summary['prospects'] + sc.market.initial_customers - 1):.0f} did)")
-    cur = sc.market.currency
-    console.print(f"Journey of customer {customer} in {sc.name!r} (seed {seed}); money in {cur}")
-    row = res.customers[res.customers["customer_id"] == customer]
+    console.print(f"Journey of customer {customer} in {sc.name!r} (seed {seed}); money in "
+                  f"{sc.market.currency}, service waits in minutes, satisfaction on a 0-10 scale",
+                  markup=False)
+    contacts = res.contacts[res.contacts["customer_id"] == customer]
+    for line in journey_lines(events, sc, contacts):
+        console.print("  " + line, markup=False, highlight=False)
+    rows = res.customers[res.customers["customer_id"] == customer]
+    row = rows.iloc[0] if len(rows) else None
+    last = next((e.state for e in reversed(events) if e.state and e.event != "satisfaction"), {})
+    console.print("  -> " + ending(row, sc, last), markup=False, highlight=False)
+    if plot is not None:
+        from ..store.atomic import _atomic_write  # temp file + rename: no half-written figure
+        from ..tracing import journey_figure
+
+        fig = journey_figure(events, sc, customer, math.nan if row is None else float(row["churned_at"]))
+        _atomic_write(plot, lambda tmp: fig.savefig(tmp, format=plot.suffix[1:].lower(), dpi=150))
+        console.print(f"wrote {plot}", markup=False)
+
+
+def _check_plot(plot: Path | None) -> None:
+    if plot is not None and plot.suffix.lower() not in {".png", ".svg", ".pdf"}:
+        raise LoopsimError(f"--plot {plot}: the file name must end in .png, .svg or .pdf")
+    if plot is not None and plot.is_dir():
+        raise LoopsimError(f"--plot {plot}: is a directory; give a file name ending in .png, .svg or .pdf")
+
+
+def _storied_customer(events, scenario: Path) -> int:
+    """An early customer whose journey shows the whole loop: came through the funnel and bought
+    three times or more (else twice, else once)."""
+    counts: dict[int, int] = {}
+    funnel: set[int] = set()
     for e in events:
-        console.print(f"  day {e.time:7.2f}  {e.event:<13} {e.detail}")
-    if len(row):
-        r = row.iloc[0]
-        status = "still a customer" if math.isnan(r["churned_at"]) else f"churned on day {r['churned_at']:.1f}"
-        console.print(f"  -> {int(r['purchases'])} purchases, revenue {r['revenue']:.2f}, "
-                      f"CLV {r['clv']:.2f}, satisfaction {r['satisfaction']:.1f}, {status} "
-                      f"at the horizon (day {sc.time.horizon_days:g})")
-    else:
-        console.print("  -> never became a customer")
+        counts[e.customer_id] = counts.get(e.customer_id, 0) + (e.event == "purchase")
+        if e.event == "awareness":
+            funnel.add(e.customer_id)
+    rich = ([cid for cid, n in counts.items() if n >= 3 and cid in funnel]
+            or [cid for cid, n in counts.items() if n >= 2] or [cid for cid, n in counts.items() if n])
+    if not rich:
+        raise LoopsimError(f"{scenario}: no customer made a purchase; nothing to trace")
+    return rich[0]
 
 
 # ---------------------------------------------------------------------------- policies

@@ -23,6 +23,11 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence = 0, *,
     from ..result import build_result
 
     t0 = time.perf_counter()
-    world = World(scenario, seed, tracer=tracer).run()
+    world = World(scenario, seed, tracer=tracer)
+    if tracer is not None:
+        tracer.bind(world)     # satisfaction and programme progress in the trace
+    world.run()
+    if tracer is not None:
+        tracer.finish()
     return build_result(world, seed if isinstance(seed, int) else None, time.perf_counter() - t0,
                         release=True)

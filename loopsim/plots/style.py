@@ -1,4 +1,4 @@
-"""Shared look of every loopsim figure: the Agg backend, the Okabe-Ito palette, axes helpers.
+"""Shared look of every loopsim figure: the Okabe-Ito palette, axes helpers, saving.
 
 The palette is Okabe & Ito (2008), distinguishable with the common colour-vision deficiencies;
 sizes are chosen to stay readable on a slide (11 pt text on a 7.5 x 4.5 inch figure).
@@ -10,14 +10,12 @@ import math
 from collections.abc import Iterator
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")   # figures are files: never open a window, work on headless machines
-
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+# Figures are bare ``Figure`` objects, drawn and saved without pyplot's backend: importing
+# loopsim.plots never changes a notebook's or a script's backend, and works on headless machines.
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 #: Okabe-Ito colours (black last: it is kept for totals and reference lines).
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")

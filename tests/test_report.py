@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+import loopsim
 from loopsim.cli import main
 from loopsim.report import write_report
 
@@ -151,3 +152,14 @@ def test_report_of_an_optimisation_folder(capsys, tmp_path):
     assert "data:image/png;base64," in html and "<td>1,200</td>" in html and "<td>def</td>" in html
     code, _o, err = _cli(["plot", str(out)], capsys)
     assert code == 2 and "an optimisation's output" in err
+
+
+def test_scenario_differences_list_policies_by_type_with_their_non_default_settings():
+    from loopsim.report.sections import _scenario_flat
+
+    pts = loopsim.load_scenario(SCENARIOS / "retailer_points.toml")
+    flat = _scenario_flat(pts)
+    assert flat["policies.points"] == "on"
+    assert flat["policies.points.expiry"] == "fixed"             # the file sets it
+    assert not any(k.startswith("policies.points.behaviour.") for k in flat)   # defaults left out
+    assert not any(k.startswith("policies.0") for k in flat)

@@ -36,6 +36,32 @@ def _flat(d: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix[:-1]: d}
 
 
+def _policy_settings(p: Any) -> dict[str, Any]:
+    """A policy's parameters that differ from its type's defaults: what the scenario file sets
+    (the defaults, the behavioural mechanisms' included, are the same in every design)."""
+    from pydantic import ValidationError
+
+    from ..registry import policy_types
+
+    try:
+        default = _flat(policy_types()[p.type].Params(type=p.type).model_dump(mode="json", by_alias=True))
+    except (KeyError, ValidationError):   # a policy without defaults for every parameter
+        default = {}
+    mine = _flat(p.model_dump(mode="json", by_alias=True))
+    return {k: v for k, v in mine.items() if k != "type" and (k not in default or default[k] != v)}
+
+
+def _scenario_flat(sc: Scenario) -> dict[str, Any]:
+    """Dotted paths of a scenario, its policies by type with only their non-default settings."""
+    d = sc.to_dict()
+    d.pop("policies", None)
+    out = _flat(d)
+    for p in sc.policies:
+        out[f"policies.{p.type}"] = "on"
+        out.update({f"policies.{p.type}.{k}": v for k, v in _policy_settings(p).items()})
+    return out
+
+
 def table(head: list[str], rows: list[list[str]], cls: str = "", caption: str = "") -> str:
     """An HTML table (cells already HTML) in a scrolling wrapper (phones)."""
     h = "".join(f"<th scope='col'>{c}</th>" for c in head)
@@ -53,12 +79,13 @@ def scenarios(view: StoreView) -> str:
                     f"{escape(', '.join(p.type for p in s.policies) or 'none')}</li>" for k, s in scs.items())
     html = f"<ul>{items}</ul>"
     if len(scs) > 1:
-        flats = {k: _flat(s.to_dict()) for k, s in scs.items()}
+        flats = {k: _scenario_flat(s) for k, s in scs.items()}
         keys = sorted(set().union(*flats.values()))
         rows = [[f"<code>{escape(p)}</code>", *(escape(str(f.get(p, "(none)"))) for f in flats.values())]
                 for p in keys if len({repr(f.get(p, "(none)")) for f in flats.values()}) > 1
                 and p not in ("name", "description")]
-        html += "<h3>Differences, field by field</h3>" + (
+        html += "<h3>Differences, field by field</h3><p>Policies by type, with the settings their files " \
+                "change from the defaults (docs/policies.md lists every default).</p>" + (
             table(["field", *map(escape, scs)], rows, "diff") if rows else "<p>None besides the name.</p>")
     if view.kind == "sweep":
         from ..plots.sweeps import parameters

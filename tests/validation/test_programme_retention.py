@@ -48,12 +48,6 @@ def _mean_ci(x) -> tuple[float, float]:
     return float(x.mean()), float(stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
 
 
-def paired(a, b, metric, seeds=SEEDS):
-    """Paired differences ``metric(b) - metric(a)`` over ``seeds``: (mean, 95% CI half-width)."""
-    return _mean_ci([metric(loopsim.simulate(b, seed=s)) - metric(loopsim.simulate(a, seed=s))
-                     for s in seeds])
-
-
 def churn_reduction(off, on, seeds=SEEDS):
     """Relative churn reduction of ``on`` against ``off`` per seed: (mean, 95% CI half-width)."""
     return _mean_ci([1.0 - loopsim.simulate(on, seed=s).summary["churned"]

@@ -45,10 +45,6 @@ class RunResult:
     elapsed_seconds: float = math.nan
 
     @cached_property
-    def summary_frame(self) -> pd.DataFrame:
-        """The summary as a one-column DataFrame (metric -> value)."""
-        return pd.Series(self.summary, name="value").to_frame()
-
     def retention_curve(self, step: float = 1.0, confidence: float = 0.95) -> pd.DataFrame:
         """Retention by tenure: the Kaplan-Meier share of customers still active ``tenure`` days
         after acquisition, every ``step`` days, customers active at the horizon censored; with a
@@ -154,8 +150,7 @@ def build_result(world, seed, elapsed: float, release: bool = False) -> RunResul
     summary.update(metrics.money_metrics(led, m))
     summary["nps"] = metrics.nps(world.final_class[2], world.final_class[0], world.final_active)
     desk = world.desk
-    summary.update(metrics.service_metrics(contacts, sc.service.agents, 0.0, horizon, sc.service.warmup_days,
-                                           channels=desk.channel_stats(horizon)))
+    summary.update(metrics.service_metrics(contacts, sc.service.warmup_days, desk.channel_stats(horizon)))
     summary["service_contacts_open_at_end"] = float(len(desk.in_flight))
     summary["service_repeat_contacts"] = float(desk.repeats)
     summary["service_recoveries"] = float(desk.recoveries)

@@ -217,10 +217,6 @@ class World(Calendar, Market, Journey, Defection):
         if self.tracer is not None:
             self.tracer.add(self.env.now, c.id, event, detail)
 
-    def active_customers(self):
-        """Iterate over active customers (O(number acquired): use sparingly, e.g. once a day)."""
-        return (c for c in self.customers if c.status == ACTIVE)
-
     # ------------------------------------------------------------------ setup and run
     def run(self) -> World:
         # The cyclic garbage collector is paused during the run: the engine creates almost no

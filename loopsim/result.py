@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import cached_property
 from operator import attrgetter
 
 import numpy as np
@@ -44,7 +43,6 @@ class RunResult:
     trace_events: list[TraceEvent] = field(default_factory=list, repr=False)
     elapsed_seconds: float = math.nan
 
-    @cached_property
     def retention_curve(self, step: float = 1.0, confidence: float = 0.95) -> pd.DataFrame:
         """Retention by tenure: the Kaplan-Meier share of customers still active ``tenure`` days
         after acquisition, every ``step`` days, customers active at the horizon censored; with a

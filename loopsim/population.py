@@ -86,8 +86,3 @@ def sample_traits(pop: Population, streams: Streams, ids: np.ndarray) -> Traits:
         out["s_personalisation"][m] = s.sensitivity.personalisation.ppf(u["s_personalisation"][m])
         out["satisfaction"][m] = np.clip(s.initial_satisfaction.ppf(u["satisfaction"][m]), 0, 10)
     return Traits(ids=ids, segment=seg, periodic=periodic, **out)
-
-
-def mean_spend(pop: Population) -> float:
-    """Population mean spend per purchase (currency), weighting segments by share."""
-    return float(sum(s.share * s.spend.mean for s in pop.segments))

@@ -40,10 +40,6 @@ class Ledger:
         self.discounted = dict.fromkeys(LEDGER_KINDS, 0.0)
         self.daily = {k: [0.0] * (days + 1) for k in LEDGER_KINDS}
 
-    def discount(self, t: float) -> float:
-        """Discount factor at day ``t``."""
-        return math.exp(-self.delta * t)
-
     def post(self, kind: str, t: float, amount: float) -> None:
         """Record ``amount`` (currency, >= 0) of ``kind`` at day ``t``."""
         self.total[kind] += amount
@@ -60,11 +56,10 @@ class TransactionLog:
     sparse (most purchases have none): only the rows with a discount are kept.
     """
 
-    def __init__(self, with_discount: bool):
+    def __init__(self) -> None:
         self.customer_id = array("q")
         self.time = array("d")
         self.amount = array("d")
-        self.with_discount = with_discount
         self.disc_row = array("q")     # rows with a non-zero discount ...
         self.disc_value = array("d")   # ... and their discounts
         self.cid: list[int] = []       # rows not yet flushed
@@ -73,15 +68,6 @@ class TransactionLog:
 
     def __len__(self) -> int:
         return len(self.time) + len(self.t)
-
-    def add(self, cid: int, t: float, amount: float, discount: float = 0.0) -> None:
-        """Append one purchase (``amount`` paid, ``discount`` off the list price)."""
-        if discount:
-            self.disc_row.append(len(self))
-            self.disc_value.append(discount)
-        self.cid.append(cid)
-        self.t.append(t)
-        self.amt.append(amount)
 
     def flush(self) -> None:
         """Move the buffered rows into the arrays."""
@@ -232,6 +218,3 @@ class Tracer:
             self.probe.finish()
             self.probe = None
 
-    def for_customer(self, cid: int) -> list[TraceEvent]:
-        """The events of one customer, in time order."""
-        return [e for e in self.events if e.customer_id == cid]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import cached_property
 from operator import attrgetter
 
 import numpy as np
@@ -44,11 +43,6 @@ class RunResult:
     trace_events: list[TraceEvent] = field(default_factory=list, repr=False)
     elapsed_seconds: float = math.nan
 
-    @cached_property
-    def summary_frame(self) -> pd.DataFrame:
-        """The summary as a one-column DataFrame (metric -> value)."""
-        return pd.Series(self.summary, name="value").to_frame()
-
     def retention_curve(self, step: float = 1.0, confidence: float = 0.95) -> pd.DataFrame:
         """Retention by tenure: the Kaplan-Meier share of customers still active ``tenure`` days
         after acquisition, every ``step`` days, customers active at the horizon censored; with a
@@ -67,6 +61,30 @@ def build_result(world, seed, elapsed: float, release: bool = False) -> RunResul
     ``release=True`` (used by :func:`loopsim.simulate`, which discards the world) lets the world
     drop its customer objects once the customers frame and the policies' summaries are built,
     so the other frames do not add to the peak memory of large runs."""
+    sc: Scenario = world.scenario
+    customers = _customers_frame(world)
+    # policies' summaries may look at customers: compute them now, add them below in order
+    policy_summaries = []
+    for p in world.policies:
+        fn = getattr(p, "summary", None)
+        if callable(fn):
+            policy_summaries.append(fn(world))
+    if release:
+        world._release_customers()
+    transactions = world.tx.frame() if world.tx is not None else \
+        pd.DataFrame({"customer_id": [], "time": [], "amount": [], "discount": [], "gross": []})
+    contacts = world.contacts.frame()
+    timeline = _timeline(world)
+    summary = _summary(world, customers, contacts, policy_summaries)
+    return RunResult(scenario=sc, seed=seed, summary=summary, customers=customers,
+                     transactions=transactions, timeline=timeline, contacts=contacts,
+                     trace_events=list(world.tracer.events) if world.tracer is not None else [],
+                     elapsed_seconds=elapsed)
+
+
+def _customers_frame(world) -> pd.DataFrame:
+    """One row per acquired customer; tenure and event flag are ready for lifelines
+    (``duration_col="tenure_days"``, ``event_col="churned"``)."""
     sc: Scenario = world.scenario
     horizon = world.horizon
     cs = world.customers
@@ -109,21 +127,11 @@ def build_result(world, seed, elapsed: float, release: bool = False) -> RunResul
         "sens_service": col("s_service"),
         "sens_personalisation": col("s_personalisation"),
     }, copy=False)   # the columns are fresh arrays: no need to copy them again
-    # policies' summaries may look at customers: compute them now, add them below in order
-    policy_summaries = []
-    for p in world.policies:
-        fn = getattr(p, "summary", None)
-        if callable(fn):
-            policy_summaries.append(fn(world))
-    if release:
-        del cs
-        world._release_customers()
-    # tenure and event flag are ready for lifelines (duration_col="tenure_days", event_col="churned")
+    return customers
 
-    transactions = world.tx.frame() if world.tx is not None else \
-        pd.DataFrame({"customer_id": [], "time": [], "amount": [], "discount": [], "gross": []})
-    contacts = world.contacts.frame()
 
+def _timeline(world) -> pd.DataFrame:
+    """One row per day: counts, money by kind (currency), profit and policy-recorded columns."""
     days = world.days
     led = world.ledger
     tl = {
@@ -137,7 +145,7 @@ def build_result(world, seed, elapsed: float, release: bool = False) -> RunResul
         "churned": np.asarray(world.d_churned[:days], dtype=np.int64),
         "purchases": np.asarray(world.d_purchases[:days], dtype=np.int64),
     }
-    m = sc.economics.gross_margin_rate
+    m = world.scenario.economics.gross_margin_rate
     for k in (*INCOME_KINDS, *COST_KINDS):
         arr = np.asarray(led.daily[k][:days], dtype=float)
         arr[-1] += led.daily[k][days]  # events exactly at the horizon belong to the last day
@@ -147,15 +155,22 @@ def build_result(world, seed, elapsed: float, release: bool = False) -> RunResul
     tl["cumulative_profit"] = np.cumsum(tl["profit"])
     for name, values in world.series.items():
         tl[name] = np.asarray(values[:days], dtype=float)
-    timeline = pd.DataFrame(tl)
+    return pd.DataFrame(tl)
 
+
+def _summary(world, customers: pd.DataFrame, contacts: pd.DataFrame,
+             policy_summaries: list[dict[str, float]]) -> dict[str, float]:
+    """The run's summary metrics: the core metrics first, in order, then the others."""
+    sc: Scenario = world.scenario
+    led = world.ledger
+    m = sc.economics.gross_margin_rate
+    n = len(customers)
     summary: dict[str, float] = {}
     summary.update(metrics.customer_metrics(customers))
     summary.update(metrics.money_metrics(led, m))
     summary["nps"] = metrics.nps(world.final_class[2], world.final_class[0], world.final_active)
     desk = world.desk
-    summary.update(metrics.service_metrics(contacts, sc.service.agents, 0.0, horizon, sc.service.warmup_days,
-                                           channels=desk.channel_stats(horizon)))
+    summary.update(metrics.service_metrics(contacts, sc.service.warmup_days, desk.channel_stats(world.horizon)))
     summary["service_contacts_open_at_end"] = float(len(desk.in_flight))
     summary["service_repeat_contacts"] = float(desk.repeats)
     summary["service_recoveries"] = float(desk.recoveries)
@@ -180,7 +195,4 @@ def build_result(world, seed, elapsed: float, release: bool = False) -> RunResul
             summary[k] = summary.get(k, 0.0) + float(v) if k == "points_liability" else float(v)
     ordered = {k: float(summary[k]) for k in metrics.CORE_METRICS}
     ordered.update({k: float(v) for k, v in summary.items() if k not in ordered})
-    return RunResult(scenario=sc, seed=seed, summary=ordered, customers=customers,
-                     transactions=transactions, timeline=timeline, contacts=contacts,
-                     trace_events=list(world.tracer.events) if world.tracer is not None else [],
-                     elapsed_seconds=elapsed)
+    return ordered

@@ -132,10 +132,6 @@ class Streams:
         ss = np.random.SeedSequence(self.seed_seq.entropy, spawn_key=(*self.seed_seq.spawn_key, 7919, *salt))
         return np.random.default_rng(ss)
 
-    def key(self, customer_id: int, purpose: int) -> int:
-        """Key of a customer's sub-stream (see :func:`customer_key`)."""
-        return customer_key(self.root_key, customer_id, purpose)
-
     def trait_uniforms(self, ids: np.ndarray, n: int) -> np.ndarray:
         """Uniform draw number ``n`` of each customer's trait stream, vectorised."""
         return uniforms_vec(self.root_key, ids, Purpose.TRAITS, n)

@@ -92,7 +92,7 @@ class Purchase:
     ``reward_cost``. The customer pays ``gross - discount``.
     """
 
-    __slots__ = ("customer", "time", "gross", "discount", "reward_cost", "index", "redeemed", "notes")
+    __slots__ = ("customer", "time", "gross", "discount", "reward_cost", "index", "redeemed")
 
     def __init__(self):
         self.customer = None
@@ -102,7 +102,6 @@ class Purchase:
         self.reward_cost = 0.0
         self.index = 0
         self.redeemed = False
-        self.notes = None
 
     @property
     def paid(self) -> float:

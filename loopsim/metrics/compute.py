@@ -75,9 +75,8 @@ def _queue_stats(c: pd.DataFrame) -> dict[str, float]:
     }
 
 
-def service_metrics(contacts: pd.DataFrame, agents: int, busy_time: float, horizon: float,
-                    warmup: float = 0.0,
-                    channels: list[tuple[str, float, float]] | None = None) -> dict[str, float]:
+def service_metrics(contacts: pd.DataFrame, warmup: float,
+                    channels: list[tuple[str, float, float]]) -> dict[str, float]:
     """Waits (days), abandonment, resolution and utilisation of the service desk.
 
     Waits are times in queue of contacts that queued (not balked), counting contacts that arrived
@@ -89,11 +88,8 @@ def service_metrics(contacts: pd.DataFrame, agents: int, busy_time: float, horiz
     """
     c = contacts[contacts["arrived"] >= warmup] if len(contacts) else contacts
     q = _queue_stats(c)
-    if channels is None:
-        util = min(1.0, busy_time / (agents * horizon)) if agents and horizon else math.nan
-    else:
-        on_duty = sum(a for _, _, a in channels)
-        util = min(1.0, sum(b for _, b, _ in channels) / on_duty) if on_duty else math.nan
+    on_duty = sum(a for _, _, a in channels)
+    util = min(1.0, sum(b for _, b, _ in channels) / on_duty) if on_duty else math.nan
     out = {
         "service_contacts": q["contacts"],
         "mean_service_wait_days": q["mean_wait_days"],
@@ -104,7 +100,7 @@ def service_metrics(contacts: pd.DataFrame, agents: int, busy_time: float, horiz
     }
     names = list(c["channel"].cat.categories) if "channel" in c.columns else []
     if len(names) > 1:
-        busy = {name: (b, a) for name, b, a in (channels or [])}
+        busy = {name: (b, a) for name, b, a in channels}
         for name in names:
             qc = _queue_stats(c[c["channel"] == name])
             for k, v in qc.items():

@@ -18,7 +18,7 @@ import sys
 from typing import Any
 
 #: engine functions that change satisfaction -> the cause shown in a trace
-_ENGINE_CAUSES = {"_onboarded": "onboarding", "_purchase": "experience of the purchase"}
+_ENGINE_CAUSES = {"_onboarded": "onboarding", "_experience": "experience of the purchase"}
 #: policy modules (or helpers) that change satisfaction -> the cause shown in a trace
 _POLICY_CAUSES = {
     "behaviour": "reward redeemed (rewarded-behaviour effect)",

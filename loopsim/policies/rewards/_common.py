@@ -27,7 +27,6 @@ class Programme:
     ``super()`` in the hooks they override."""
 
     kind: ClassVar[str] = "reward"
-    stream: ClassVar[int] = 0
 
     def __init__(self, params: ProgrammeParams):
         self.p = params

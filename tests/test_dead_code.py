@@ -23,9 +23,6 @@ WHITELIST = [
     "winback_multiplier", "on_reactivate", "referral_rate_multiplier", "summary",
     "__getattr__",   # module-level lazy attributes of loopsim (PEP 562)
     "convert",       # click.ParamType's conversion hook (cli/common.py)
-    # optimise/space.py: unused in loopsim, tests, docs and notebooks; not this branch's file,
-    # left for its owner to delete or use (reported to the lead)
-    "point_of",
 ]
 #: click commands, pydantic validators and registered policies are reached through decorators.
 DECORATORS = ["@app.command", "@app.group", "@*.command", "@*validator", "@register*"]

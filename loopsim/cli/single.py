@@ -64,31 +64,43 @@ def run(scenario: Path, reps: int | None, seed: int, workers: int, precision: fl
     need_out(out, {"--plots": plots})
     single = precision is None and (reps is None or reps == 1) and dask is None
     sc = load(scenario, set_, workers=1 if single else local_workers(workers, dask))
-    ext = ".csv" if fmt_ == "csv" else ".parquet"
+    if single:
+        _run_one(sc, seed, out, fmt_, plots)
+    else:
+        _run_replications(sc, reps, seed, workers, precision, max_reps, metric, dask, out, fmt_, wait, plots)
+
+
+def _run_one(sc, seed: int, out: Path | None, fmt_: str, plots: bool) -> None:
+    """``run`` without replications: one simulation, its metrics, and with --out its tables."""
     from ..engine import simulate
 
-    if single:
-        status = Text(printable(f"simulating {sc.name} ..."))   # a str would be read as markup
-        with console.status(status, spinner="dots") if sys.stderr.isatty() else _null():
-            res = simulate(sc, seed=seed)
-        t = Table(title=f"{sc.name}  (seed {seed}, {res.elapsed_seconds:.1f} s)")
-        t.add_column("metric")
-        t.add_column("value", justify="right")
-        for k, v in res.summary.items():
-            t.add_row(shown_name(k), fmt(shown_value(k, v)))
-        console.print(t)
-        console.print(tenure_note(res.retention_curve()))
-        console.print(RETENTION_NOTE)
-        if out is not None:
-            for name in ("customers", "transactions", "timeline", "contacts"):
-                write_table(getattr(res, name), out / f"{name}{ext}")
-            write_summary_json(out / "summary.json", {
-                "kind": "run", "scenario": sc.name, "scenario_hash": sc.hash, "seed": seed,
-                "replications": 1, "metrics": res.summary})
-            console.print(f"wrote {out}/summary.json and tables ({fmt_})")
-            if plots:
-                plots_for_run(res, out)
-        return
+    ext = ".csv" if fmt_ == "csv" else ".parquet"
+    status = Text(printable(f"simulating {sc.name} ..."))   # a str would be read as markup
+    with console.status(status, spinner="dots") if sys.stderr.isatty() else _null():
+        res = simulate(sc, seed=seed)
+    t = Table(title=f"{sc.name}  (seed {seed}, {res.elapsed_seconds:.1f} s)")
+    t.add_column("metric")
+    t.add_column("value", justify="right")
+    for k, v in res.summary.items():
+        t.add_row(shown_name(k), fmt(shown_value(k, v)))
+    console.print(t)
+    console.print(tenure_note(res.retention_curve()))
+    console.print(RETENTION_NOTE)
+    if out is not None:
+        for name in ("customers", "transactions", "timeline", "contacts"):
+            write_table(getattr(res, name), out / f"{name}{ext}")
+        write_summary_json(out / "summary.json", {
+            "kind": "run", "scenario": sc.name, "scenario_hash": sc.hash, "seed": seed,
+            "replications": 1, "metrics": res.summary})
+        console.print(f"wrote {out}/summary.json and tables ({fmt_})")
+        if plots:
+            plots_for_run(res, out)
+
+
+def _run_replications(sc, reps: int | None, seed: int, workers: int, precision: float | None,
+                      max_reps: int, metric: str, dask: str | None, out: Path | None, fmt_: str,
+                      wait: bool, plots: bool) -> None:
+    """``run --reps``/``--precision``: replications, their mean and 95% CI, and the store."""
     from ..experiment import replicate
 
     exp = replicate(sc, n=reps, seed=seed, workers=workers, out=out, precision=precision, metric=metric,

@@ -151,8 +151,3 @@ def check_space(params: Sequence[Param], scenario) -> None:
             except ScenarioError as exc:
                 msg = str(exc)
                 raise LoopsimError(msg if msg.startswith("--param") else f"--param {p.describe()}: {msg}") from None
-
-
-def point_of(params: Sequence[Param], values: Mapping[str, Any]) -> dict[str, Any]:
-    """Plain Python values of one design, in the order of ``params``."""
-    return {p.path: (v.item() if hasattr(v := values[p.path], "item") else v) for p in params}

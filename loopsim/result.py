@@ -143,6 +143,7 @@ def _timeline(world) -> pd.DataFrame:
         "new_prospects": np.asarray(world.d_prospects[:days], dtype=np.int64),
         "new_customers": np.asarray(world.d_new[:days], dtype=np.int64),
         "churned": np.asarray(world.d_churned[:days], dtype=np.int64),
+        "won_back": np.asarray(world.d_won_back[:days], dtype=np.int64),
         "purchases": np.asarray(world.d_purchases[:days], dtype=np.int64),
     }
     m = world.scenario.economics.gross_margin_rate

@@ -330,6 +330,7 @@ class Journey:
                 self.tracer.add(t, c.id, "win-back", "a win-back offer was ignored")
             return
         self.winback_successes += 1
+        self.d_won_back[min(int(t), self.days)] += 1
         c.winbacks += 1
         c.status = ACTIVE
         c.churned_at = math.nan

@@ -110,6 +110,7 @@ class World(Calendar, Market, Journey, Defection):
         self.d_purchases = [0] * n
         self.d_new = [0] * n
         self.d_churned = [0] * n
+        self.d_won_back = [0] * n
         self.d_prospects = [0] * n
         self.snap_active: list[int] = []
         self.snap_promoters: list[int] = []

@@ -45,16 +45,20 @@ def funnel(results: Results, ax: Axes | None = None) -> Figure:
 def customer_flow(results: Results, ax: Axes | None = None) -> Figure:
     """Customers by state at the end of each day, stacked (first run): prospects in the funnel,
     active customers, at risk (active detractors: satisfaction below the detractor threshold)
-    and churned so far (cumulative; won-back customers count as active again)."""
+    and churned (churns to date less win-backs to date: those still gone); the customers won
+    back to date are the line over the stack (they are active again, inside the active layers)."""
     fig, ax = axes(ax)
     run = next(iter(groups(results).values()))[0]
     tl = run.timeline
     at_risk = tl["detractors"].to_numpy(dtype=float)
     active = tl["active"].to_numpy(dtype=float) - at_risk
-    churned = np.cumsum(tl["churned"].to_numpy(dtype=float))
+    won_back = np.cumsum(tl["won_back"].to_numpy(dtype=float))
+    churned = np.cumsum(tl["churned"].to_numpy(dtype=float)) - won_back
     layers = [tl["in_funnel"].to_numpy(dtype=float), active, at_risk, churned]
-    labels = ["prospects in the funnel", "active", "at risk (detractors)", "churned (cumulative)"]
-    ax.stackplot(tl["day"].to_numpy(), *layers, labels=labels,
+    labels = ["prospects in the funnel", "active", "at risk (detractors)", "churned (still gone)"]
+    days = tl["day"].to_numpy()
+    ax.stackplot(days, *layers, labels=labels,
                  colors=[colour(5), colour(2), colour(1), colour(3)], alpha=0.85)
+    ax.plot(days, won_back, color=colour(7), linewidth=1.5, label="won back (to date)")
     ax.legend(loc="upper left", fontsize=9)
     return finish(fig, ax, f"Customer flow: {run.scenario.name}", "day", "people (count)")

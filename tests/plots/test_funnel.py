@@ -30,6 +30,11 @@ def test_customer_flow_stacks_states(runs):
     assert len(ax.collections) == 4
     tl = run.timeline
     top = ax.collections[-1].get_paths()[0].vertices[:, 1].max()
-    want = (tl["in_funnel"] + tl["active"] + tl["churned"].cumsum()).max()
+    gone = tl["churned"].cumsum() - tl["won_back"].cumsum()     # churned and not won back
+    assert (gone >= 0).all()
+    want = (tl["in_funnel"] + tl["active"] + gone).max()
     assert np.isclose(top, want)
+    # the win-backs drawn are the run's: per day in the timeline, summing to the summary's count
+    assert run.summary["winbacks"] > 0 and tl["won_back"].sum() == run.summary["winbacks"]
+    assert np.allclose(ax.get_lines()[0].get_ydata(), tl["won_back"].cumsum())
     assert [t.get_text() for t in ax.get_legend().get_texts()][2].startswith("at risk")

@@ -12,11 +12,10 @@ from .style import MONEY_TICKS, axes, colour, finish
 
 
 def points(results: Results, ax: Axes | None = None) -> Figure:
-    """The points liability (currency) and outstanding points over time (first run), with the
-    run's totals of points earned, redeemed and expired in the legend. The engine records the
-    liability and outstanding balance per day, and earned/redeemed/expired as run totals."""
+    """The points liability (currency) over time and, on the right axis, the points earned,
+    redeemed and expired to date and the outstanding balance (points), of the first run."""
     run = first(results)
-    tl, s = run.timeline, run.summary
+    tl = run.timeline
     if "points_liability" not in tl.columns:
         raise LoopsimError(f"{run.scenario.name}: no points policy; no points figure")
     fig, ax = axes(ax)
@@ -24,14 +23,15 @@ def points(results: Results, ax: Axes | None = None) -> Figure:
     ax.plot(tl["day"], tl["points_liability"], color=colour(3), label=f"liability ({cur})")
     ax.yaxis.set_major_formatter(MONEY_TICKS)
     ax2 = ax.twinx()
-    tot = ", ".join(f"{k} {s.get(f'points_{k}', float('nan')):,.0f}" for k in ("earned", "redeemed", "expired"))
-    ax2.plot(tl["day"], tl["points_outstanding"], color=colour(0), linestyle="--",
-             label=f"outstanding points (totals: {tot})")
-    ax2.set_ylabel("outstanding points (count)")
+    ax2.plot(tl["day"], tl["points_outstanding"], color=colour(0), linestyle="--", label="outstanding points")
+    for i, k in enumerate(("earned", "redeemed", "expired")):
+        ax2.plot(tl["day"], tl[f"points_{k}_to_date"], color=colour(i + 1), label=f"points {k} to date")
+    ax2.set_ylabel("points (count)")
     ax2.yaxis.set_major_formatter(MONEY_TICKS)
     lines = ax.get_lines() + ax2.get_lines()
     ax.legend(lines, [ln.get_label() for ln in lines], loc="upper left", fontsize=9)
-    return finish(fig, ax, "Points liability and balance over time", "day", f"liability ({cur})")
+    return finish(fig, ax, "Points: earned, redeemed, expired and liability over time", "day",
+                  f"liability ({cur})")
 
 
 def _agents_on_duty(service) -> np.ndarray:

@@ -16,7 +16,12 @@ def test_points_liability_over_time(runs):
     liab, outstanding = fig.axes[0].get_lines()[0], fig.axes[1].get_lines()[0]
     assert np.allclose(liab.get_ydata(), run.timeline["points_liability"])
     assert np.allclose(outstanding.get_ydata(), run.timeline["points_outstanding"])
-    assert f"earned {run.summary['points_earned']:,.0f}" in outstanding.get_label()
+    earned, redeemed, expired = (ln.get_ydata() for ln in fig.axes[1].get_lines()[1:])
+    # the flows drawn are the ledger's: earned = redeemed + expired + outstanding on every day
+    assert np.allclose(earned, redeemed + expired + outstanding.get_ydata())
+    assert redeemed[-1] > 0 and np.all(np.diff(earned) >= 0)
+    assert [ln.get_label() for ln in fig.axes[1].get_lines()[1:]] == [
+        "points earned to date", "points redeemed to date", "points expired to date"]
     with pytest.raises(LoopsimError, match="no points policy"):
         plots.points(runs["base"][0])
 

@@ -205,6 +205,10 @@ class Points(Programme):
         super().on_day(ctx, day)
         ctx.record("points_liability", self.outstanding * self.cost_per_point)
         ctx.record("points_outstanding", self.outstanding)
+        # the ledger's flows to date (points): earned = redeemed + expired + outstanding every day
+        ctx.record("points_earned_to_date", self.earned)
+        ctx.record("points_redeemed_to_date", self.redeemed)
+        ctx.record("points_expired_to_date", self.expired)
 
     def summary(self, ctx) -> dict[str, float]:
         churned_pts = sum(b for cid, b in self.balance.items()

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+import loopsim
 from loopsim import plots
 from loopsim.scenario import STAGES
+
+from ..report_fixtures import small
 
 
 def test_funnel_bars_are_stage_counts(runs):
@@ -23,8 +26,11 @@ def test_funnel_bars_are_stage_counts(runs):
     assert "convert" in notes[1] and "drop off" in notes[1]
 
 
-def test_customer_flow_stacks_states(runs):
-    run = runs["points"][0]
+def test_customer_flow_stacks_states():
+    # win-backs made likely and quick, so the won-back line and the "still gone" layer are tested
+    sc = small("retailer_points", **{"journey.winback.success_probability": 0.9,
+                                     "journey.winback.delay_days": 5.0})
+    run = loopsim.simulate(sc, seed=3)
     fig = plots.customer_flow(run)
     ax = fig.axes[0]
     assert len(ax.collections) == 4

@@ -218,3 +218,45 @@ class Tracer:
             self.probe.finish()
             self.probe = None
 
+
+
+#: the per-customer columns an engine hands over (arrays aligned on acquired customers, in order of
+#: acquisition); ``channel`` and ``churn_reason`` are lists of strings ("" = none)
+CUSTOMER_COLUMNS = ("id", "segment", "channel", "referred_by", "aware_at", "acquired_at", "churned_at",
+                    "churn_reason", "purchases", "revenue", "reward_cost", "service_cost", "clv",
+                    "satisfaction", "nps", "contacts", "winbacks", "rate", "p_drop", "hazard",
+                    "s_reward", "s_price", "s_service", "s_personalisation")
+
+#: the per-day counts an engine hands over (index = day; the market tick's snapshots first)
+DAILY_COUNTS = ("active", "promoters", "detractors", "in_funnel", "new_prospects", "new_customers",
+                "churned", "won_back", "purchases")
+
+
+@dataclass
+class RunRecords:
+    """Everything one run recorded, engine-independent: what :func:`loopsim.result.build_result`
+    reads (it never reads an engine's internals). Both engines produce one.
+
+    Money is undiscounted currency (the ledger also keeps discounted totals), times are days.
+    """
+
+    scenario: Any
+    horizon: float                             # days
+    days: int                                  # ceil(horizon)
+    customers: dict[str, Any]                  # CUSTOMER_COLUMNS -> arrays / lists
+    transactions: pd.DataFrame
+    contacts: pd.DataFrame
+    ledger: Ledger
+    daily: dict[str, np.ndarray]               # DAILY_COUNTS -> int arrays of length days
+    series: dict[str, list[float]]             # policy-recorded timeline columns
+    final_active: int
+    final_class: list[int]                     # active detractors, passives, promoters at the end
+    prospects: int
+    funnel_entered: list[int]                  # per funnel stage
+    referrals: int
+    winback_attempts: int
+    winbacks: int
+    desk: dict[str, Any]                       # channel_stats, open_at_end, repeats, recoveries,
+                                               # defections, unresolved (customers)
+    policy_summaries: list[dict[str, float]] = field(default_factory=list)
+    trace_events: list[TraceEvent] = field(default_factory=list)

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..records import Tracer
 from ..scenario import Scenario
+from .collect import collect
 from .world import World
 
 __all__ = ["World", "simulate"]
@@ -29,5 +30,5 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence = 0, *,
     world.run()
     if tracer is not None:
         tracer.finish()
-    return build_result(world, seed if isinstance(seed, int) else None, time.perf_counter() - t0,
-                        release=True)
+    return build_result(collect(world, release=True), seed if isinstance(seed, int) else None,
+                        time.perf_counter() - t0)

@@ -31,8 +31,10 @@ from .registry import (
     metric_bounds,
     policy_metric_table,
 )
+from .summary import summarise
 
 __all__ = [
+    "summarise",
     "BUILTIN",
     "COMPARE_METRICS",
     "CORE_METRICS",

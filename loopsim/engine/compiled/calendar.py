@@ -1,0 +1,203 @@
+"""The compiled calendar: one order of events, (time, scheduling order), as in the Python engine.
+
+Entries live in a pool (``ev_*`` arrays, reused through a free list). An entry for a later day is
+appended to that day's list (``bk_head``/``bk_tail``, chained through ``ev_next``); when the day
+starts its entries are sorted by time with a stable sort, so equal times keep scheduling order. An
+entry for the day being run goes onto a small heap (``side``) keyed on (time, seq). This is the
+Python engine's day calendar (:mod:`loopsim.engine.calendar`) with arrays for lists.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from . import layout as L
+from .layout import CAL_DAY, CUR_I, CUR_N, DAYS, EV_FREE_N, EV_USED, SEQ, SIDE_N
+
+
+@njit(cache=True, _nrt=False)
+def alloc(S):
+    """A free entry slot (the driver keeps the pool large enough: see ``state.room``)."""
+    ctl = S.ctl
+    if ctl[EV_FREE_N] > 0:
+        ctl[EV_FREE_N] -= 1
+        return S.EVI[L.EV_FREE, ctl[EV_FREE_N]]
+    e = ctl[EV_USED]
+    ctl[EV_USED] = e + 1
+    return e
+
+
+@njit(cache=True, _nrt=False)
+def release(S, e):
+    """Give entry ``e`` back to the pool."""
+    ctl = S.ctl
+    S.EVI[L.EV_FREE, ctl[EV_FREE_N]] = e
+    ctl[EV_FREE_N] += 1
+
+
+@njit(cache=True, _nrt=False)
+def _before(S, a, b):
+    """Whether entry ``a`` runs before entry ``b``: (time, seq) order."""
+    ta = S.EVT[a]
+    tb = S.EVT[b]
+    return ta < tb or (ta == tb and S.EVI[L.EV_SEQ, a] < S.EVI[L.EV_SEQ, b])
+
+
+@njit(cache=True, _nrt=False)
+def _side_push(S, e):
+    h = S.EVI[L.SIDE]
+    i = S.ctl[SIDE_N]
+    S.ctl[SIDE_N] = i + 1
+    while i > 0:
+        p = (i - 1) >> 1
+        if _before(S, e, h[p]):
+            h[i] = h[p]
+            i = p
+        else:
+            break
+    h[i] = e
+
+
+@njit(cache=True, _nrt=False)
+def side_pop(S):
+    """Remove and return the first entry of the day's heap."""
+    h = S.EVI[L.SIDE]
+    top = h[0]
+    n = S.ctl[SIDE_N] - 1
+    S.ctl[SIDE_N] = n
+    if n > 0:
+        last = h[n]
+        i = 0
+        while True:
+            c = 2 * i + 1
+            if c >= n:
+                break
+            if c + 1 < n and _before(S, h[c + 1], h[c]):
+                c += 1
+            if _before(S, h[c], last):
+                h[i] = h[c]
+                i = c
+            else:
+                break
+        h[i] = last
+    return top
+
+
+@njit(cache=True, _nrt=False)
+def push(S, t, x, kind, a):
+    """Schedule event ``kind`` for ``x`` (a customer, a contact slot or a channel; ``a`` is an
+    argument) at day ``t``; returns its sequence number, the token a customer's pending wake-up
+    holds. Entries at or after the last day boundary are dropped (they would never run)."""
+    ctl = S.ctl
+    seq = ctl[SEQ] + 1
+    ctl[SEQ] = seq
+    d = int(t)
+    if d <= ctl[CAL_DAY]:
+        e = alloc(S)
+        S.EVT[e] = t
+        S.EVI[L.EV_SEQ, e] = seq
+        S.EVI[L.EV_X, e] = x
+        S.EVI[L.EV_A, e] = a
+        S.EVI[L.EV_KIND, e] = kind
+        _side_push(S, e)
+    elif d < ctl[DAYS]:
+        e = alloc(S)
+        S.EVT[e] = t
+        S.EVI[L.EV_SEQ, e] = seq
+        S.EVI[L.EV_X, e] = x
+        S.EVI[L.EV_A, e] = a
+        S.EVI[L.EV_KIND, e] = kind
+        S.EVI[L.EV_NEXT, e] = -1
+        tail = S.D[L.BK_TAIL, d]
+        if tail < 0:
+            S.D[L.BK_HEAD, d] = e
+        else:
+            S.EVI[L.EV_NEXT, tail] = e
+        S.D[L.BK_TAIL, d] = e
+    return seq
+
+
+@njit(cache=True, _nrt=False)
+def open_day(S, day):
+    """Start day ``day``: its entries, sorted by (time, seq), become the day's list ``cur``."""
+    n = 0
+    e = S.D[L.BK_HEAD, day]
+    cur = S.EVI[L.CUR]
+    while e >= 0:
+        cur[n] = e
+        n += 1
+        e = S.EVI[L.EV_NEXT, e]
+    S.D[L.BK_HEAD, day] = -1
+    S.D[L.BK_TAIL, day] = -1
+    _merge_sort(S, cur, S.EVI[L.TMP], n)
+    ctl = S.ctl
+    ctl[CUR_N] = n
+    ctl[CUR_I] = 0
+    ctl[CAL_DAY] = day
+
+
+@njit(cache=True, _nrt=False)
+def _merge_sort(S, a, tmp, n):
+    """Sort entries ``a[:n]`` into (time, seq) order, bottom-up, with ``tmp`` as scratch (no
+    allocation: the kernel runs without numba's reference counting)."""
+    width = 1
+    src, dst = a, tmp
+    in_tmp = False
+    while width < n:
+        i = 0
+        while i < n:
+            mid = min(i + width, n)
+            hi_ = min(i + 2 * width, n)
+            p, q, k = i, mid, i
+            while p < mid and q < hi_:
+                if _before(S, src[q], src[p]):
+                    dst[k] = src[q]
+                    q += 1
+                else:
+                    dst[k] = src[p]
+                    p += 1
+                k += 1
+            while p < mid:
+                dst[k] = src[p]
+                p += 1
+                k += 1
+            while q < hi_:
+                dst[k] = src[q]
+                q += 1
+                k += 1
+            i += 2 * width
+        src, dst = dst, src
+        in_tmp = not in_tmp
+        width *= 2
+    if in_tmp:
+        for j in range(n):
+            a[j] = src[j]
+
+
+@njit(cache=True, _nrt=False)
+def next_entry(S):
+    """The next entry of the day (removed from the day's list or heap), or -1 at the day's end.
+    On equal times the day's list comes first: its entries were all scheduled earlier."""
+    ctl = S.ctl
+    i = ctl[CUR_I]
+    n = ctl[CUR_N]
+    if ctl[SIDE_N] > 0 and (i >= n or S.EVT[S.EVI[L.SIDE, 0]] < S.EVT[S.EVI[L.CUR, i]]):
+        return side_pop(S)
+    if i < n:
+        ctl[CUR_I] = i + 1
+        return S.EVI[L.CUR, i]
+    return -1
+
+
+@njit(cache=True, _nrt=False)
+def peek_time(S):
+    """The time of the next entry of the day (inf at the day's end)."""
+    ctl = S.ctl
+    i = ctl[CUR_I]
+    t = np.inf
+    if i < ctl[CUR_N]:
+        t = S.EVT[S.EVI[L.CUR, i]]
+    if ctl[SIDE_N] > 0 and S.EVT[S.EVI[L.SIDE, 0]] < t:
+        t = S.EVT[S.EVI[L.SIDE, 0]]
+    return t

@@ -1,0 +1,168 @@
+"""The compiled engine's driver: the market tick in Python between the kernel's days.
+
+Per day, as the Python engine's ``Market._daily`` does at the day's start: snapshots, the day's
+costs, arrivals of aware prospects and referrals (drawn from the same NumPy market stream, their
+traits from :func:`loopsim.population.sample_traits`); then the kernel runs the day's events
+(:func:`.loop.run_day`). Only this loop and the end-of-run collection are Python: a few hundred
+calls per run, whatever the number of customers.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ...population import sample_traits
+from ...rng import Streams, customer_keys
+from . import layout as L
+from . import loop as K
+from .state import build
+
+#: rooms the kernel keeps free before each event (entries, contacts, log rows): one event can
+#: schedule a few entries, but a shift change can hand many waiting contacts to agents at once
+_EV_ROOM, _K_ROOM, _ROW_ROOM = 256, 64, 64
+
+
+class CompiledRun:
+    """One run of a scenario on the compiled engine (use :func:`loopsim.simulate`)."""
+
+    def __init__(self, sc, seed):
+        self.sc = sc
+        self.streams = Streams(seed)
+        self.market_rng = self.streams.generator("market")
+        self.horizon = float(sc.time.horizon_days)
+        self.days = int(math.ceil(self.horizon))
+        self.a, self.channels = build(sc, sc.market.initial_customers)
+        self.next_id = 0
+        self.prospects = 0
+        self.referrals = 0
+        self.snaps = {k: [] for k in ("active", "promoters", "detractors", "in_funnel")}
+        self.d_prospects = np.zeros(self.days + 1, dtype=np.int64)
+        self.S = self.a.pack()
+        self.agent_cost = _agent_cost(sc, self.channels)
+
+    # ------------------------------------------------------------------ people
+    def _new_people(self, n: int) -> tuple[int, int]:
+        """Customers ``next_id`` .. ``+ n`` with their traits (``Market._new_people``)."""
+        lo_id, hi_id = self.next_id, self.next_id + n
+        self.next_id = hi_id
+        a = self.a
+        if a.ensure("customers", hi_id):
+            self.S = a.pack()
+        ids = np.arange(lo_id, hi_id, dtype=np.int64)
+        tr = sample_traits(self.sc.population, self.streams, ids)
+        a["c_key"][lo_id:hi_id] = np.asarray(customer_keys(self.streams.root_key, ids, 0), dtype=np.uint64)
+        for name, src in (("c_seg", tr.segment), ("c_rate", tr.rate), ("c_periodic", tr.periodic),
+                          ("c_p_drop", tr.p_drop), ("c_hazard", tr.hazard), ("c_scale", tr.spend_scale),
+                          ("c_shape", tr.spend_shape), ("c_s_reward", tr.s_reward),
+                          ("c_s_price", tr.s_price), ("c_s_service", tr.s_service),
+                          ("c_s_pers", tr.s_personalisation), ("c_sat", tr.satisfaction)):
+            a[name][lo_id:hi_id] = src
+        cf = a["cf"]
+        sat = tr.satisfaction
+        a["c_nps"][lo_id:hi_id] = np.where(sat >= cf[L.PROM_TH], 2, np.where(sat < cf[L.DET_TH], 0, 1))
+        return lo_id, hi_id
+
+    def _room(self, people: int = 0) -> None:
+        """Grow the pools so the kernel can take ``people`` new customers at once (each may
+        schedule a few entries, buy once and open two contacts) without stopping."""
+        a, ctl = self.a, self.a["ctl"]
+        grew = a.ensure("events", int(ctl[L.EV_USED] - ctl[L.EV_FREE_N]) + 4 * people + 2 * _EV_ROOM)
+        grew |= a.ensure("contacts", int(ctl[L.K_USED] - ctl[L.K_FREE_N]) + 2 * people + 2 * _K_ROOM)
+        grew |= a.ensure("tx", int(ctl[L.TX_N]) + people + 2 * _ROW_ROOM)
+        grew |= a.ensure("clog", int(ctl[L.CL_N]) + 2 * people + 2 * _ROW_ROOM)
+        if grew:
+            self.S = a.pack()
+
+    # ------------------------------------------------------------------ the run
+    def run(self) -> CompiledRun:
+        m = self.sc.market
+        self._room()
+        K.start(self.S)
+        if m.initial_customers:
+            lo_id, hi_id = self._new_people(m.initial_customers)
+            self._room(hi_id - lo_id)
+            if m.initial_first_purchase:
+                K.initial_cohort(self.S, lo_id, hi_id, float(m.initial_spread_days))
+            else:
+                K.existing_cohort(self.S, lo_id, hi_id)
+        for day in range(self.days):
+            self._tick(day)
+            code = K.GROW
+            while code == K.GROW:
+                self._room()
+                code = K.run_day(self.S, day, _EV_ROOM, _K_ROOM, _ROW_ROOM)
+            if code == K.END:
+                break
+        return self
+
+    def _post(self, kind: int, t: float, amount: float) -> None:
+        """``Ledger.post`` on the state's ledger arrays."""
+        a = self.a
+        a["led_total"][kind] += amount
+        a["led_disc"][kind] += amount * math.exp(-a["cf"][L.DELTA] * t)
+        a["LEDD"][kind, min(int(t), self.days)] += amount
+
+    def _tick(self, day: int) -> None:
+        """The market at the start of ``day`` (``Market._daily``'s loop body)."""
+        sc, ctl = self.sc, self.a["ctl"]
+        m, adv = sc.market, sc.journey.advocacy
+        frac = min(1.0, self.horizon - day)
+        for name, i in (("active", L.N_ACTIVE), ("promoters", L.NC2), ("detractors", L.NC0),
+                        ("in_funnel", L.IN_FUNNEL)):
+            self.snaps[name].append(int(ctl[i]))
+        room = math.inf if m.market_size is None else m.market_size - self.prospects
+        budget = m.marketing_budget_per_day
+        if budget > 0 and room > 0:
+            self._post(L.L_ACQ, day, budget * frac)
+        if sc.economics.fixed_cost_per_day > 0:
+            self._post(L.L_FIXED, day, sc.economics.fixed_cost_per_day * frac)
+        if self.agent_cost > 0:
+            self._post(L.L_SERVICE, day, self.agent_cost * frac)
+        mk_rate = budget / m.cost_per_aware
+        lam_aw = (mk_rate + m.organic_arrivals_per_day
+                  + m.word_of_mouth_per_promoter_per_day * int(ctl[L.NC2])) * frac
+        rng = self.market_rng
+        n_aw = int(rng.poisson(lam_aw)) if lam_aw > 0 else 0
+        n_ref = 0
+        n_prom = int(ctl[L.PROM_N])
+        if adv.referrals_per_promoter_per_day > 0 and n_prom:
+            n_ref = int(rng.poisson(adv.referrals_per_promoter_per_day * n_prom * frac))
+        if room < n_aw + n_ref:
+            n_aw = int(min(n_aw, room))
+            n_ref = int(min(n_ref, room - n_aw))
+        if n_aw + n_ref:
+            self._arrivals(day, frac, n_aw, n_ref, mk_rate, lam_aw)
+
+    def _arrivals(self, day: int, frac: float, n_aw: int, n_ref: int, mk_rate: float,
+                  lam_aw: float) -> None:
+        """``Market._arrivals``: new prospects' times, channels and referrers, then the funnel."""
+        rng = self.market_rng
+        lo_id, hi_id = self._new_people(n_aw + n_ref)
+        n = hi_id - lo_id
+        times = day + frac * rng.random(n)
+        p_mk = mk_rate / lam_aw if lam_aw > 0 else 0.0
+        chan_u = rng.random(n_aw)
+        a = self.a
+        stages = np.full(n, int(a["cf"][L.REF_ENTRY]), dtype=np.int64)
+        stages[:n_aw] = 0
+        a["c_channel"][lo_id:lo_id + n_aw] = np.where(chan_u < p_mk, L.CH_MARKETING, L.CH_ORGANIC)
+        if n_ref:
+            items = a["prom"][:int(a["ctl"][L.PROM_N])]
+            a["c_referred_by"][lo_id + n_aw:hi_id] = items[rng.integers(0, len(items), n_ref)]
+            a["c_channel"][lo_id + n_aw:hi_id] = L.CH_REFERRAL
+            self.referrals += n_ref
+        self.prospects += n
+        self.d_prospects[day] += n
+        self._room(n)
+        K.arrivals(self.S, lo_id, hi_id, times, stages)
+
+
+def _agent_cost(sc, channels) -> float:
+    """The agents' cost per day (``ServiceDesk.agent_cost_per_day``): zero when no contact can
+    arise."""
+    sv, ob = sc.service, sc.journey.onboarding
+    possible = (sv.contact_probability > 0 or sv.complaint_probability > 0
+                or (ob.enabled and ob.contact_probability > 0))
+    return sum(ch.cost_per_day for ch in channels) if possible else 0.0

@@ -1,0 +1,205 @@
+"""The compiled event loop: run one day's entries in order, and the market's entry points (the
+initial cohort, arrivals) that the driver calls between days."""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+from . import layout as L
+from .calendar import next_entry, open_day, peek_time, push, release
+from .core import churn, defect, defection_refresh, defection_start
+from .desk import arrive_contact, finished, renege, repeat, start_shifts, step, unref
+from .journey import (
+    acquire,
+    become_active,
+    enter_stage,
+    funnel_step,
+    onboarded,
+    purchase,
+    schedule_churn,
+    winback,
+)
+from .layout import (
+    CH_EXISTING,
+    CH_INITIAL,
+    CL_N,
+    COMP_H,
+    CUR_I,
+    EV_FREE_N,
+    EV_USED,
+    HAZARD_PROCESS,
+    HORIZON,
+    IN_FUNNEL,
+    K_ARRIVE,
+    K_FINISHED,
+    K_FREE_N,
+    K_RENEGE,
+    K_REPEAT,
+    K_SHIFT,
+    K_USED,
+    R_LAPSED,
+    R_NONE,
+    SIDE_N,
+    STOPPED,
+    TX_N,
+    W_CHURN,
+    W_DEFECT,
+    W_FUNNEL,
+    W_ONBOARDED,
+    W_PURCHASE,
+    W_WINBACK,
+)
+from .rand import hi, lo, mixed
+from .streams import BI, CHURN_INITIAL_DRAW
+
+DONE, GROW, END = 0, 1, 2
+
+
+@njit(cache=True, _nrt=False)
+def _dispatch(S, kind, x, a, seq, t):
+    if kind == W_PURCHASE:
+        if S.I[L.C_WAKE, x] == seq:
+            S.I[L.C_WAKE, x] = -1
+            purchase(S, x, t)
+    elif kind == W_CHURN:
+        if S.I[L.C_WAKE, x] == seq:
+            S.I[L.C_WAKE, x] = -1
+            r = S.I[L.C_REASON, x]
+            churn(S, x, t, r if r != R_NONE else R_LAPSED)
+    elif kind == W_FUNNEL:
+        funnel_step(S, x, t)
+    elif kind == W_WINBACK:
+        winback(S, x, t)
+    elif kind == W_ONBOARDED:
+        onboarded(S, x, t)
+    elif kind == W_DEFECT:
+        defect(S, x, t, seq)
+    elif kind == K_ARRIVE:
+        arrive_contact(S, x)
+        unref(S, x)
+    elif kind == K_RENEGE:
+        renege(S, x, t)
+        unref(S, x)
+    elif kind == K_FINISHED:
+        finished(S, x, t)
+        unref(S, x)
+    elif kind == K_SHIFT:
+        step(S, x, a, t)
+    elif kind == K_REPEAT:
+        repeat(S, x, a, t)
+
+
+@njit(cache=True, _nrt=False)
+def run_day(S, day, ev_room, k_room, row_room):
+    """Run day ``day``'s events in order. Returns DONE at the day's end, END at the horizon, or
+    GROW (nothing half-done) when a pool is near full: the driver grows it and calls again, and
+    the day resumes where it stopped."""
+    ctl = S.ctl
+    if ctl[CUR_I] < 0:
+        open_day(S, day)
+    horizon = S.cf[HORIZON]
+    while True:
+        if peek_time(S) >= horizon:
+            if peek_time(S) < math.inf:
+                ctl[STOPPED] = 1
+                return END
+            break
+        if not room(S, ev_room, k_room, row_room):
+            return GROW
+        e = next_entry(S)
+        kind = S.EVI[L.EV_KIND, e]
+        x = S.EVI[L.EV_X, e]
+        a = S.EVI[L.EV_A, e]
+        seq = S.EVI[L.EV_SEQ, e]
+        t = S.EVT[e]
+        release(S, e)
+        _dispatch(S, kind, x, a, seq, t)
+    ctl[CUR_I] = -1
+    return DONE
+
+
+@njit(cache=True, _nrt=False)
+def room(S, ev_room, k_room, row_room):
+    """Whether every pool has room for one more event's worth of entries, contacts and rows."""
+    ctl = S.ctl
+    if ctl[EV_FREE_N] + S.EVT.shape[0] - ctl[EV_USED] < ev_room:
+        return False
+    if S.EVI.shape[1] - ctl[SIDE_N] < ev_room:
+        return False
+    if ctl[K_FREE_N] + S.KI.shape[1] - ctl[K_USED] < k_room:
+        return False
+    return S.TXF.shape[1] - ctl[TX_N] >= row_room and S.CLF.shape[1] - ctl[CL_N] >= row_room
+
+
+# ------------------------------------------------------------------ the market's entry points
+@njit(cache=True, _nrt=False)
+def start(S):
+    """Before the initial cohort: the desk's shifts (the Python engine builds the desk first)."""
+    start_shifts(S)
+
+
+@njit(cache=True, _nrt=False)
+def initial_cohort(S, lo_id, hi_id, spread):
+    """New customers ``lo_id`` .. ``hi_id - 1`` at day 0, first purchase now or spread over
+    ``spread`` days (``Market._initial_cohort``)."""
+    for c in range(lo_id, hi_id):
+        S.I[L.C_CHANNEL, c] = CH_INITIAL
+        S.F[L.C_AWARE_AT, c] = 0.0
+        if spread > 0:
+            t0 = spread * hi(mixed(S.key[c] + BI, 1))
+            push(S, t0, c, W_FUNNEL, 0)
+            S.I[L.C_STAGE, c] = 6
+        else:
+            acquire(S, c, 0.0, True)
+
+
+@njit(cache=True, _nrt=False)
+def existing_cohort(S, lo_id, hi_id):
+    """Existing customers ``lo_id`` .. ``hi_id - 1`` at day 0 (``Market._existing_cohort``)."""
+    for c in range(lo_id, hi_id):
+        S.I[L.C_CHANNEL, c] = CH_INITIAL
+        S.F[L.C_AWARE_AT, c] = 0.0
+        become_active(S, c, 0.0)
+        S.I[L.C_STAGE, c] = 0
+        S.I[L.C_CHANNEL, c] = CH_EXISTING
+        z = mixed(S.key[c] + BI, 0)
+        _first_event(S, c, hi(z), lo(z))
+
+
+@njit(cache=True, _nrt=False)
+def _first_event(S, c, un, uh):
+    cf = S.cf
+    rate = S.F[L.C_RATE, c]
+    if rate <= 0.0:
+        dt = math.inf
+    elif S.I[L.C_PERIODIC, c]:
+        dt = 1.0 / rate
+    else:
+        dt = -math.log(un) / rate
+    if cf[HAZARD_PROCESS] != 0.0:
+        defection_start(S, c, 0.0)
+        defection_refresh(S, c, 0.0)
+        tot = 0.0
+    else:
+        tot = S.F[L.C_HAZARD, c] + cf[COMP_H] * S.F[L.C_S_PRICE, c]
+    if tot > 0.0:
+        dtc = -math.log(uh) / tot
+        if dtc < dt:
+            schedule_churn(S, c, 0.0 + dtc, tot, CHURN_INITIAL_DRAW)
+            return
+    tn = 0.0 + dt
+    if tn < cf[HORIZON]:
+        S.I[L.C_WAKE, c] = push(S, tn, c, W_PURCHASE, 0)
+
+
+@njit(cache=True, _nrt=False)
+def arrivals(S, lo_id, hi_id, times, stages):
+    """Prospects ``lo_id`` .. ``hi_id - 1`` become aware at ``times`` and enter the funnel at
+    ``stages`` (``Market._arrivals``; the driver set their channels)."""
+    for j in range(hi_id - lo_id):
+        c = lo_id + j
+        S.F[L.C_AWARE_AT, c] = times[j]
+        S.ctl[IN_FUNNEL] += 1
+        enter_stage(S, c, times[j], stages[j])

@@ -128,26 +128,6 @@ def test_status_of_a_top_tier():
     assert red - ci > 0.08 and red + ci < 0.30, (red, ci)
 
 
-def test_demotion_raises_churn():
-    """Wagner et al. (2009): demoted members leave more. Gold needs 10 purchases in a 60-day
-    window and customers make 10.2 on average, so about half the gold members are demoted at
-    each review; documented range: churn increase 3-40% (status tie off). The effect (hazard
-    x 1.3 for 180 days) covers only the customers recently demoted, about a fifth of the
-    customer-time here, hence the low end."""
-    tiers = [{"name": "base", "threshold": 0.0}, {"name": "gold", "threshold": 10.0}]
-    pol = lambda b: [{"type": "tiers", "metric": "purchases", "window_days": 60.0, "tiers": tiers,   # noqa: E731
-                      "behaviour": b}]
-    seg = {"purchase_rate": {"dist": "fixed", "value": 0.17},
-           "churn_hazard": {"dist": "fixed", "value": 0.002},
-           "spend": {"customer_mean": {"dist": "fixed", "value": 10.0}},
-           "sensitivity": {"reward": {"dist": "fixed", "value": 0.5}}}
-    off = hazard_world(pol(_only("none")), segments=[seg], n=1500)
-    on = hazard_world(pol(_only("demotion_churn")), segments=[seg], n=1500)
-    assert loopsim.simulate(on, seed=0).summary["tier_demotions"] > 200
-    red, ci = churn_reduction(off, on)
-    assert red - ci > -0.40 and red + ci < -0.03, (red, ci)
-
-
 def test_competing_programmes_weaken_the_tie():
     """Meyer-Waarden (2007): with one competing programme the tie is half as strong."""
     pol = lambda b: [{"type": "membership", "join_probability": 1.0, "cancel_probability": 0.0,   # noqa: E731

@@ -226,13 +226,15 @@ def test_bundled_programmes_without_a_retention_effect(design, n, reps, arrivals
 def test_coffee_punch_card_raises_retention():
     """Against what it extends: the same cafe without the card (``policies = []``; the file
     extends the baseline but swaps the population, so baseline.toml is not its base).
-    Documented range: relative churn reduction 5-25% (the switching-cost tie's range: the
-    card's stamps are lost by leaving), here about +1.6 to +8 points on a base keeping 2/3.
-    Power: measured 13.7%, half-width 2.3% at 1,000 x 4 (13 s)."""
-    d, ci, kept = retention_lift("coffee_punch_card.toml", 1000, 4, base="coffee_punch_card.toml",
-                                 base_overrides={"policies": []})
-    red, red_ci = d / (1.0 - kept), ci / (1.0 - kept)
-    assert d - ci > 0 and red - red_ci > 0.05 and red + red_ci < 0.25, (red, red_ci)
+    Documented target: the general +0.2 to +3 points for a programme with ties (the scenario
+    holds one competing card, Sharp & Sharp 1997, Meyer-Waarden 2007; docs/policies.md).
+    Power, fixed before measuring: with no competing card the lift was 4.45 +- 0.76 points at
+    1,000 x 4 (compare's seed 0); one competing card halves the tie, so about +2.2 points is
+    expected and the half-width shrinks (fewer customers change fate), so the CI clears 0 by
+    more than two half-widths and 0.2 < mean < 3 separates it from the full tie."""
+    d, ci, _ = retention_lift("coffee_punch_card.toml", 1000, 4, base="coffee_punch_card.toml",
+                              base_overrides={"policies": []})
+    assert d - ci > 0 and 0.002 < d < 0.03, (d, ci)
 
 
 # ----------------------------------------------------------------------------- Reichheld's claim

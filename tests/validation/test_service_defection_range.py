@@ -3,10 +3,10 @@
 because a problem stayed unresolved at 0.52 (small problems) to 0.77 (large ones); the bundled
 service scenarios use the midpoint, 0.64.
 
-What holds at both ends, on the bundled understaffed desk at a quarter of its size (the same
-scaling as ``tests/test_service_realism.py``, whose ``_quarter`` it reuses: the same load per agent): profit with 2 agents
-beats both ends of the grid 1-4 agents (paired 95% CIs, common random numbers), so profit over
-the number of agents has an interior maximum. Which interior count is best is *not* settled at
+What holds at both ends, on the bundled understaffed desk at a quarter of its size (the
+scaling of ``tests/test_service_realism.py``, whose ``_quarter`` it reuses: the same load per
+agent): profit with 2 agents beats both ends of the grid 1-4 agents (paired 95% CIs, common
+random numbers), so profit over the number of agents has an interior maximum. Which interior count is best is *not* settled at
 the top of the range: at 0.77 the difference between 2 and 3 agents is inside its CI (measured
 -6.0k EUR, CI -12.6k to +0.7k, 3 replications), so the test does not claim it.
 """

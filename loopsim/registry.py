@@ -9,6 +9,7 @@ only ever name a registered ``type``; they never import code. See ``docs/howto_c
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import inspect
 import os
@@ -151,7 +152,9 @@ def check_hooks(cls: type, type_name: str) -> None:
         params = HOOK_PARAMS.get(attr)
         if params is None:
             if _looks_like_hook(attr) and callable(getattr(cls, attr)):
-                raise TypeError(f"{who}: {attr} is not a hook (hooks: {', '.join(sorted(HOOK_PARAMS))}); "
+                close = difflib.get_close_matches(attr, HOOK_PARAMS, n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                raise TypeError(f"{who}: {attr} is not a hook{hint}; hooks: {', '.join(sorted(HOOK_PARAMS))}; "
                                 "give a helper a leading underscore")
             continue
         raw = inspect.getattr_static(cls, attr)

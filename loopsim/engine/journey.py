@@ -257,9 +257,8 @@ class Journey:
                 mult = _exp(self._sat_effect * (self._sat_ref - c.satisfaction))
             hooks = self._h_churn_mult
             if hooks:
-                ctx = self.ctx
                 for h in hooks:
-                    mult *= h(ctx, c)
+                    mult *= h(self.ctx, c)
             if c.p_drop > 0.0 and k >= c.stage:
                 z = (key + B_CHURN + (2 * k + 1) * GOLDEN) & M64
                 z = ((z ^ (z >> 30)) * _C1) & M64
@@ -274,9 +273,8 @@ class Journey:
         rate = c.rate
         hooks = self._h_rate
         if hooks:
-            ctx = self.ctx
             for h in hooks:
-                rate *= h(ctx, c)
+                rate *= h(self.ctx, c)
         if rate <= 0.0:
             dt = _inf
         elif c.periodic:

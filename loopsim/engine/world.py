@@ -217,7 +217,7 @@ class World(Calendar, Market, Journey, Defection):
                     self.promoters.discard(c.id)
         c.nps = cls
 
-    def schedule(self, delay: float, callback, *args) -> None:
+    def schedule(self, delay: float, callback: Callable[..., Any], *args: Any) -> None:
         """Call ``callback(*args)`` after ``delay`` days (for policy timers)."""
         ev = self.env.timeout(delay)
         ev.callbacks.append(lambda _e: callback(*args))

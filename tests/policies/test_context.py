@@ -34,6 +34,8 @@ class StrictContext:
 def test_the_engine_context_has_exactly_the_protocol_members():
     public = {n for n in dir(engine_context.WorldContext) if not n.startswith("_")}
     assert public == CONTEXT_MEMBERS
+    world = world_module.World(loopsim.load_scenario(ROOT / "scenarios" / "baseline.toml"), seed=1)
+    assert isinstance(world.ctx, Context) and not isinstance(world.ctx, world_module.World)
     assert {"now", "post", "uniform", "change_satisfaction", "at", "refresh_churn"} <= CONTEXT_MEMBERS
 
 

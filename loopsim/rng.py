@@ -12,8 +12,13 @@ customers. Instead:
   customers' events are processed, or how many draws another customer made, cannot change it.
 
 Purposes are small integers (:class:`Purpose`). A policy that needs its own draws uses
-``Purpose.POLICY`` plus its own offset so that adding a policy does not shift the draws that
-drive purchases, spend and churn.
+``Purpose.POLICY`` plus its own stream number (``ctx.uniform(customer, stream)``) so that adding
+a policy does not shift the draws that drive purchases, spend and churn.
+
+This module is the one place that declares the layout: every purpose, its offset (``B_*``, what
+the engine adds to a customer's key), every counter space inside a purpose (``*_DRAWS``, the
+table :data:`COUNTER_SPACES`) and the built-in policies' streams (:data:`POLICY_STREAMS`). Both
+engines use these names; ``tests/unit/test_rng_layout.py`` checks that nothing overlaps.
 """
 
 from __future__ import annotations

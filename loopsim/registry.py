@@ -9,18 +9,26 @@ only ever name a registered ``type``; they never import code. See ``docs/howto_c
 
 from __future__ import annotations
 
+import difflib
 import importlib
+import inspect
 import os
 import sys
-from collections.abc import Callable
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
 from pydantic import (
     BaseModel,
     ConfigDict,
 )
 
+from .context import Context
 from .errors import LoopsimError
+
+if TYPE_CHECKING:
+    from .engine.customer import Customer, Purchase
+
+__all__ = ["Context", "Hooks", "Policy", "PolicyParams", "load_plugin", "policy_types",
+           "register_policy"]
 
 #: The entry-point group third-party packages declare their policies in.
 ENTRY_POINT_GROUP = "loopsim.policies"
@@ -29,65 +37,72 @@ PLUGIN_HINT = ("a policy from a plug-in: install its package (entry point group 
                "or load its module with `loopsim --plugin MODULE` (docs/howto_custom_policy.md)")
 
 
-@runtime_checkable
-class Context(Protocol):
-    """What a policy's hooks receive as ``ctx``: the engine's narrow API (times in days, money
-    in the scenario's currency). Only what is listed here is stable for third-party policies.
+class Hooks(Protocol):
+    """The engine's hooks, typed: a policy defines any of them (all optional), the engine calls
+    those it defines (their order within a purchase: ``docs/policies.md``). ``ctx`` is the run's
+    :class:`~loopsim.context.Context`; ``customer`` a customer record; multipliers are
+    dimensionless (1 = no effect). :func:`register_policy` checks a policy's hooks against these
+    signatures, and refuses a public ``on_*`` or ``*_multiplier`` method that is not one of them."""
 
-    ``customer`` arguments are the engine's customer objects; stable attributes: ``id``,
-    ``purchases`` (count), ``satisfaction`` (0-10), ``status``, ``s_reward``, ``s_price``,
-    ``s_service``, ``s_personalisation`` (sensitivities, 0-1).
-    """
+    def setup(self, ctx: Context) -> None:
+        """Once, before the run (read the scenario, keep ``ctx`` for timers)."""
 
-    scenario: Any              #: the :class:`~loopsim.scenario.Scenario` being run
-    horizon: float             #: the run's horizon (days)
-    by_id: dict[int, Any]      #: acquired customers by id
+    def on_acquire(self, ctx: Context, customer: Customer) -> None:
+        """A prospect became a customer (or an existing customer at day 0)."""
 
-    @property
-    def now(self) -> float:
-        """Current simulation time (days)."""
+    def on_purchase(self, ctx: Context, customer: Customer, purchase: Purchase) -> None:
+        """Adjust a purchase before it is booked: ``purchase.gross`` (list price), add to
+        ``purchase.discount`` or ``purchase.reward_cost`` (currency)."""
 
-    def post(self, kind: str, amount: float, customer: Any = None) -> None:
-        """Book money now: ``kind`` is a ledger kind (``reward_cost``, ``programme_cost``,
-        ``service_cost``, ``personalisation_cost``, ``fee_revenue``); with a ``customer`` it
-        also enters that customer's CLV."""
+    def spend_multiplier(self, ctx: Context, customer: Customer) -> float:
+        """Multiplies the gross spend of the purchase being made."""
 
-    def uniform(self, customer: Any, stream: int = 0) -> float:
-        """A uniform draw in [0, 1) from the customer's own policy stream ``stream`` (0-255);
-        policies never share or shift another's draws (common random numbers hold)."""
+    def purchase_rate_multiplier(self, ctx: Context, customer: Customer) -> float:
+        """Multiplies the purchase rate when the next purchase is scheduled."""
 
-    def change_satisfaction(self, customer: Any, delta: float) -> None:
-        """Move a customer's satisfaction (0-10 scale) by ``delta``."""
+    def churn_multiplier(self, ctx: Context, customer: Customer) -> float:
+        """Multiplies the churn intensity (per purchase, or the defection hazard)."""
 
-    def at(self, t: float, callback: Callable[[Any], None], arg: Any = None) -> None:
-        """Call ``callback(arg)`` at day ``t`` (not before now)."""
+    def conversion_multiplier(self, ctx: Context, customer: Customer, stage: str) -> float:
+        """Multiplies a prospect's conversion probability out of funnel ``stage``."""
 
-    def schedule(self, delay: float, callback: Callable[..., None], *args: Any) -> None:
-        """Call ``callback(*args)`` after ``delay`` days."""
+    def winback_multiplier(self, ctx: Context, customer: Customer) -> float:
+        """Multiplies the success probability of a win-back offer."""
 
-    def record(self, column: str, value: float) -> None:
-        """Record a value in today's row of the timeline (call from ``on_day``)."""
+    def referral_rate_multiplier(self, ctx: Context) -> float:
+        """Multiplies the day's referral rate (once a day)."""
 
-    def trace(self, customer: Any, event: str, detail: str = "") -> None:
-        """Add a line to the customer's journey trace (no-op unless tracing)."""
+    def earn_multiplier(self, ctx: Context, customer: Customer) -> float:
+        """Multiplies the points a customer earns (read by the ``points`` policy, e.g. a tier's
+        earn boost)."""
+
+    def service_priority(self, ctx: Context, customer: Customer) -> int:
+        """The customer's priority at the service desk (lower is served first; the lowest of
+        all policies' wins)."""
+
+    def on_churn(self, ctx: Context, customer: Customer) -> None:
+        """The customer churned."""
+
+    def on_reactivate(self, ctx: Context, customer: Customer) -> None:
+        """A churned customer came back (a win-back), before its purchase."""
+
+    def on_day(self, ctx: Context, day: int) -> None:
+        """At the start of each day ``day`` (0, 1, ...), after the market tick."""
+
+    def summary(self, ctx: Context) -> dict[str, float]:
+        """After the run: the policy's summary metrics (name -> value)."""
+
+
+#: Every hook's parameters after ``self``, from :class:`Hooks` (the one source).
+HOOK_PARAMS: dict[str, tuple[str, ...]] = {
+    name: tuple(inspect.signature(fn).parameters)[1:]
+    for name, fn in vars(Hooks).items() if not name.startswith("_") and callable(fn)}
 
 
 @runtime_checkable
 class Policy(Protocol):
-    """What a policy is: a small class with a ``Params`` model and any of the engine's hooks.
-
-    The engine calls only the hooks a policy defines (see ``docs/policies.md`` for the full list and
-    their order); all hooks are optional. The ones every policy may use (``ctx`` is a
-    :class:`Context`):
-
-    * ``setup(ctx)``: once, before the run.
-    * ``on_acquire(ctx, customer)``: a prospect made its first purchase.
-    * ``on_purchase(ctx, customer, purchase)``: adjust a purchase (``purchase.gross`` list price,
-      add to ``purchase.discount`` or ``purchase.reward_cost``; currency).
-    * ``purchase_rate_multiplier(ctx, customer) -> float``, ``churn_multiplier(ctx, customer) -> float``,
-      ``spend_multiplier(ctx, customer) -> float``, ``conversion_multiplier(ctx, customer, stage) -> float``.
-    * ``on_churn(ctx, customer)``, ``on_day(ctx, day)``, ``summary(ctx) -> dict[str, float]``.
-    """
+    """What a policy is: a small class with a ``type_name``, a ``kind``, a ``Params`` model (a
+    :class:`PolicyParams`) and any of the :class:`Hooks`; built with its validated parameters."""
 
     type_name: ClassVar[str]
     kind: ClassVar[str]
@@ -115,10 +130,49 @@ def register_policy(cls: type) -> type:
     params = getattr(cls, "Params", None)
     if not (isinstance(params, type) and issubclass(params, PolicyParams)):
         raise TypeError(f"{cls.__name__}: a policy needs Params, a subclass of loopsim.PolicyParams")
+    check_hooks(cls, name)
     if name in POLICY_REGISTRY and POLICY_REGISTRY[name] is not cls:
         raise ValueError(f"policy type {name!r} registered twice")
     POLICY_REGISTRY[name] = cls
     return cls
+
+
+def _looks_like_hook(name: str) -> bool:
+    return name.startswith("on_") or name.endswith("_multiplier")
+
+
+def check_hooks(cls: type, type_name: str) -> None:
+    """Refuse (TypeError, one line naming the policy and the hook) a policy whose public
+    ``on_*`` / ``*_multiplier`` method is not a hook of :class:`Hooks`, or whose hook cannot be
+    called with the hook's arguments (wrong arity, or not a method)."""
+    who = f"policy {type_name!r} ({cls.__name__})"
+    for attr in dir(cls):
+        if attr.startswith("_"):
+            continue
+        params = HOOK_PARAMS.get(attr)
+        if params is None:
+            if _looks_like_hook(attr) and callable(getattr(cls, attr)):
+                close = difflib.get_close_matches(attr, HOOK_PARAMS, n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                raise TypeError(f"{who}: {attr} is not a hook{hint}; hooks: {', '.join(sorted(HOOK_PARAMS))}; "
+                                "give a helper a leading underscore")
+            continue
+        raw = inspect.getattr_static(cls, attr)
+        fn = getattr(cls, attr)
+        # a plain function is called on an instance: it also takes self
+        n = len(params) + (0 if isinstance(raw, (staticmethod, classmethod)) else 1)
+        want = f"hook {attr} must take ({', '.join(params)})"
+        if not callable(fn):
+            raise TypeError(f"{who}: {want}, but it is not a method")
+        try:
+            sig = inspect.signature(fn)
+        except (TypeError, ValueError):
+            continue     # a builtin without a signature: cannot be checked here
+        try:
+            sig.bind(*range(n))
+        except TypeError:
+            shown = [p for p in sig.parameters if p != "self"] if n > len(params) else list(sig.parameters)
+            raise TypeError(f"{who}: {want}, not ({', '.join(shown)})") from None
 
 
 #: Modules loaded with :func:`load_plugin`, ``os.pathsep``-separated: worker processes inherit

@@ -23,11 +23,8 @@ from __future__ import annotations
 
 import math
 
-from ..rng import GOLDEN, M64, Purpose, uniform2
+from ..rng import B_DEFECTION, DEFECTION_REASON_DRAWS, M64, uniform2
 from .customer import ACTIVE, W_DEFECT, Customer
-
-B_DEFECTION = (GOLDEN * (int(Purpose.DEFECTION) << 40)) & M64
-_REASON_DRAW = 1 << 20   # counter space of the reason draws (thresholds use 0, 1, ... = win-backs)
 
 
 class Defection:
@@ -41,7 +38,7 @@ class Defection:
         if self._sat_effect:
             mult *= math.exp(self._sat_effect * (self._sat_ref - c.satisfaction))
         for h in self._h_churn_mult:
-            mult *= h(self, c)
+            mult *= h(self.ctx, c)
         comp = self._comp_h * c.s_price * mult
         return c.hazard * mult + comp, comp
 
@@ -82,5 +79,5 @@ class Defection:
         if c.dwake is not token or c.status != ACTIVE:
             return          # replaced by a refresh, or already gone
         h, comp = self.defection_hazard(c)
-        u = uniform2((c.key + B_DEFECTION) & M64, _REASON_DRAW + c.winbacks)[0]
+        u = uniform2((c.key + B_DEFECTION) & M64, DEFECTION_REASON_DRAWS + c.winbacks)[0]
         self._churn(c, t, "competitor" if u * h < comp else "lapsed")

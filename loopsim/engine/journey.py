@@ -13,7 +13,23 @@ from heapq import heappush
 
 from scipy import special
 
-from ..rng import _C1, _C2, _HALF32, _TWO32, GOLDEN, M64, uniform2
+from ..rng import (
+    _C1,
+    _C2,
+    _HALF32,
+    _TWO32,
+    B_ADVOCACY,
+    B_CHURN,
+    B_EXPERIENCE,
+    B_FUNNEL,
+    B_PURCHASE,
+    CHURN_SWITCH_DRAWS,
+    EXPERIENCE_ONBOARDING_DRAWS,
+    GOLDEN,
+    M64,
+    WINBACK_PURCHASE_SHIFT,
+    uniform2,
+)
 from ..scenario import STAGES
 from .customer import (
     ACTIVE,
@@ -26,7 +42,6 @@ from .customer import (
     W_WINBACK,
     Customer,
 )
-from .keys import B_ADVOCACY, B_CHURN, B_EXPERIENCE, B_FUNNEL, B_PURCHASE
 
 _exp = math.exp
 _log = math.log
@@ -63,7 +78,7 @@ class Journey:
             return
         p = self._conv[stage]
         for h in self._h_conversion:
-            p *= h(self, c, STAGES[stage])
+            p *= h(self.ctx, c, STAGES[stage])
         u = uniform2((c.key + B_FUNNEL) & M64, stage)[1]
         if u >= p:
             c.status = LOST
@@ -96,12 +111,12 @@ class Journey:
         if self.tracer is not None:
             self.tracer.add(t, c.id, "acquired", f"became a customer (channel: {c.channel or 'initial'})")
         for h in self._h_acquire:
-            h(self, c)
+            h(self.ctx, c)
         ob = self.scenario.journey.onboarding
         if ob.enabled and first_purchase:
             self._wake(c, t + ob.duration_days, W_ONBOARDED)
             if ob.contact_probability > 0:
-                u = uniform2((c.key + B_EXPERIENCE) & M64, 1 << 30)[0]
+                u = uniform2((c.key + B_EXPERIENCE) & M64, EXPERIENCE_ONBOARDING_DRAWS)[0]
                 if u < ob.contact_probability:
                     self.desk.open(c, t, "onboarding")
         if first_purchase:
@@ -111,7 +126,7 @@ class Journey:
         if c.status != ACTIVE:
             return
         ob = self.scenario.journey.onboarding
-        u = uniform2((c.key + B_EXPERIENCE) & M64, (1 << 30) + 1)[0]
+        u = uniform2((c.key + B_EXPERIENCE) & M64, EXPERIENCE_ONBOARDING_DRAWS + 1)[0]
         ok = u < ob.success_probability
         self.change_satisfaction(c, ob.satisfaction_on_success if ok else ob.satisfaction_on_failure)
         if self.tracer is not None:
@@ -140,8 +155,9 @@ class Journey:
                 gross = c.spend_scale * self._noise[seg]((z & 0xFFFFFFFF) * _TWO32 + _HALF32)
         hooks = self._h_spend
         if hooks:
+            ctx = self.ctx
             for h in hooks:
-                gross *= h(self, c)
+                gross *= h(ctx, c)
         rcost = 0.0
         disc = 0.0
         hooks = self._h_purchase
@@ -154,8 +170,9 @@ class Journey:
             P.reward_cost = 0.0
             P.index = k
             P.redeemed = False
+            ctx = self.ctx
             for h in hooks:
-                h(self, c, P)
+                h(ctx, c, P)
             disc = P.discount
             rcost = P.reward_cost + disc
         self._book(c, t, k, gross, disc, rcost)
@@ -241,7 +258,7 @@ class Journey:
             hooks = self._h_churn_mult
             if hooks:
                 for h in hooks:
-                    mult *= h(self, c)
+                    mult *= h(self.ctx, c)
             if c.p_drop > 0.0 and k >= c.stage:
                 z = (key + B_CHURN + (2 * k + 1) * GOLDEN) & M64
                 z = ((z ^ (z >> 30)) * _C1) & M64
@@ -257,7 +274,7 @@ class Journey:
         hooks = self._h_rate
         if hooks:
             for h in hooks:
-                rate *= h(self, c)
+                rate *= h(self.ctx, c)
         if rate <= 0.0:
             dt = _inf
         elif c.periodic:
@@ -294,7 +311,7 @@ class Journey:
 
     def _churn(self, c: Customer, t: float, reason: str) -> None:
         if reason != "competitor" and self._switch_share > 0:
-            u = uniform2((c.key + B_CHURN) & M64, (1 << 30) + c.winbacks)[0]
+            u = uniform2((c.key + B_CHURN) & M64, CHURN_SWITCH_DRAWS + c.winbacks)[0]
             if u < self._switch_share:
                 reason = "competitor"
         c.status = CHURNED
@@ -310,7 +327,7 @@ class Journey:
         if self.tracer is not None:
             self.tracer.add(t, c.id, "churned", _CHURN_WORDS.get(reason, reason))
         for h in self._h_churn:
-            h(self, c)
+            h(self.ctx, c)
         wb = self.scenario.journey.winback
         if wb.enabled and t + wb.delay_days < self.horizon:
             self._wake(c, t + wb.delay_days, W_WINBACK)
@@ -323,8 +340,8 @@ class Journey:
         self.post("winback_cost", wb.cost_per_attempt, c)
         p = wb.success_probability
         for h in self._h_winback:
-            p *= h(self, c)
-        u = uniform2((c.key + B_ADVOCACY) & M64, c.winbacks + (c.purchases << 8))[0]
+            p *= h(self.ctx, c)
+        u = uniform2((c.key + B_ADVOCACY) & M64, c.winbacks + (c.purchases << WINBACK_PURCHASE_SHIFT))[0]
         if u >= p:
             if self.tracer is not None:
                 self.tracer.add(t, c.id, "win-back", "a win-back offer was ignored")
@@ -344,6 +361,6 @@ class Journey:
         if self.hazard_process:
             self._defection_start(c, t)
         for h in self._h_reactivate:
-            h(self, c)
+            h(self.ctx, c)
         self._purchase(c, t)
 

@@ -10,10 +10,21 @@ from typing import Any
 import numpy as np
 
 from ..population import sample_traits
-from ..rng import _HALF32, _TWO32, GOLDEN, M64, _mix_vec, customer_keys, uniform2
+from ..rng import (
+    _HALF32,
+    _TWO32,
+    B_INITIAL,
+    CHURN_INITIAL_DRAW,
+    GOLDEN,
+    INITIAL_FIRST_EVENT_DRAW,
+    INITIAL_SPREAD_DRAW,
+    M64,
+    _mix_vec,
+    customer_keys,
+    uniform2,
+)
 from ..scenario import STAGES
 from .customer import ACTIVE, W_FUNNEL, W_PURCHASE, Customer
-from .keys import B_INITIAL
 
 
 def _values(a: np.ndarray) -> list[float]:
@@ -89,7 +100,7 @@ class Market:
             c.channel = "initial"
             c.aware_at = 0.0
             if m.initial_spread_days > 0:
-                t0 = m.initial_spread_days * uniform2((c.key + B_INITIAL) & M64, 1)[0]
+                t0 = m.initial_spread_days * uniform2((c.key + B_INITIAL) & M64, INITIAL_SPREAD_DRAW)[0]
                 self.by_id[c.id] = c
                 self._wake(c, t0, W_FUNNEL)
                 c.stage = len(STAGES)  # a wake at this stage means: first purchase now
@@ -99,10 +110,10 @@ class Market:
     def _existing_cohort(self, people: list[Customer]) -> None:
         """Existing customers at day 0 (no first purchase now): for each, in order, what
         ``_acquire(c, 0.0, first_purchase=False)`` does, then the first purchase or churn, with
-        the loop invariants hoisted and the first draws (``uniform2(key + B_INITIAL, 0)``)
+        the loop invariants hoisted and the first draws (``uniform2(key + B_INITIAL, INITIAL_FIRST_EVENT_DRAW)``)
         vectorised."""
         with np.errstate(over="ignore"):
-            z = np.array([c.key for c in people], dtype=np.uint64) + np.uint64((B_INITIAL + GOLDEN) & M64)
+            z = np.array([c.key for c in people], dtype=np.uint64) + np.uint64((B_INITIAL + (INITIAL_FIRST_EVENT_DRAW + 1) * GOLDEN) & M64)
             z = _mix_vec(z)
         u_next = ((z >> np.uint64(32)).astype(np.float64) * _TWO32 + _HALF32).tolist()
         u_haz = ((z & np.uint64(0xFFFFFFFF)).astype(np.float64) * _TWO32 + _HALF32).tolist()
@@ -113,6 +124,7 @@ class Market:
         by_id = self.by_id
         tracer = self.tracer
         h_acquire = self._h_acquire
+        ctx = self.ctx
         acq_disc = math.exp(-self.delta * 0.0)
         for c, un, uh in zip(people, u_next, u_haz, strict=True):
             c.channel = "initial"
@@ -132,7 +144,7 @@ class Market:
             if tracer is not None:
                 tracer.add(0.0, c.id, "acquired", f"became a customer (channel: {c.channel or 'initial'})")
             for h in h_acquire:
-                h(self, c)
+                h(ctx, c)
             c.channel = "existing"
             self._first_event(c, un, uh)
 
@@ -141,7 +153,7 @@ class Market:
         draws ``un`` (time to purchase) and ``uh`` (time to churn)."""
         rate = c.rate
         for h in self._h_rate:
-            rate *= h(self, c)
+            rate *= h(self.ctx, c)
         if rate <= 0.0:
             dt = math.inf
         elif c.periodic:
@@ -157,7 +169,7 @@ class Market:
         if tot > 0.0:
             dtc = -math.log(uh) / tot
             if dtc < dt:
-                self._schedule_churn(c, 0.0, 0.0 + dtc, tot, 1 << 31)
+                self._schedule_churn(c, 0.0, 0.0 + dtc, tot, CHURN_INITIAL_DRAW)
                 return
         tn = 0.0 + dt
         if tn < self.horizon:
@@ -197,7 +209,7 @@ class Market:
             if adv.referrals_per_promoter_per_day > 0 and len(self.promoters):
                 lam_ref = adv.referrals_per_promoter_per_day * len(self.promoters) * frac
                 for h in self._h_referral:
-                    lam_ref *= h(self)
+                    lam_ref *= h(self.ctx)
                 n_ref = int(rng.poisson(lam_ref))
             if room < n_aw + n_ref:
                 n_aw = int(min(n_aw, room))
@@ -205,7 +217,7 @@ class Market:
             if n_aw + n_ref:
                 self._arrivals(day, frac, n_aw, n_ref, mk_rate, lam_aw)
             for h in self._h_day:
-                h(self, day)
+                h(self.ctx, day)
             yield env.timeout(frac)
 
     def _arrivals(self, day, frac, n_aw, n_ref, mk_rate, lam_aw):

@@ -31,9 +31,15 @@ unresolved multiplies the customer's churn intensity by ``unresolved_churn_multi
 (the service-recovery paradox: McCollough & Bharadwaj 1992; meta-analysis de Matos, Henrique &
 Rossi 2007, J. Service Research 10(1): a positive effect on satisfaction, none on repurchase).
 
+The desk is built by the world (:meth:`World._init_desk`) with what it needs: the run's
+:class:`~loopsim.context.Context` (the same policy API policies get: time, calendar, money,
+satisfaction, trace), its channels, the contact log it fills, the policies' ``service_priority``
+hooks and the journey's churn (a customer who defects over a problem); the world asks it for its
+churn-multiplier hook (:meth:`ServiceDesk.churn_hook`).
+
 Agents are a counted pool per channel with a priority queue, and every timer (end of service,
 patience, shift change, repeat contact) is a callback on the engine's event calendar
-(:meth:`World.at`): a contact costs a few microseconds, where SimPy request/release events and
+(``ctx.at``): a contact costs a few microseconds, where SimPy request/release events and
 timeouts cost ten times more (see ``docs/engine.md``). No generator process per contact.
 Configured as M/M/c (Poisson contacts, exponential
 handling, no balking or patience) the mean wait in queue matches Erlang C; see
@@ -43,10 +49,13 @@ handling, no balking or patience) the mean wait in queue matches Erlang C; see
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from heapq import heappop, heappush
+from typing import TYPE_CHECKING
 
 from ..dists import scalar_ppf
 from ..rng import (
+    B_SERVICE,
     M64,
     SERVICE_ARRIVAL_DRAWS,
     SERVICE_DEFECTION_DRAWS,
@@ -57,8 +66,11 @@ from ..rng import (
 from ..scenario.service import hourly_weights
 from ..units import MINUTES_PER_DAY
 from .arrivals import profile_for
-from .channels import Channel, ChannelContactLog, build_channels, duty_profile
+from .channels import Channel, ChannelContactLog, duty_profile
 from .customer import ACTIVE, Customer
+
+if TYPE_CHECKING:
+    from ..context import Context
 
 __all__ = ["ABANDONED", "BALKED", "SERVED", "ServiceDesk", "duty_profile"]
 
@@ -75,13 +87,22 @@ class _Contact:
 class ServiceDesk:
     """Channels of agents (counted pools with priority queues); contacts handled with callbacks."""
 
-    def __init__(self, world):
-        from .world import B_SERVICE
-
-        self.world = world
-        self.env = world.env
-        cfg = self.cfg = world.scenario.service
-        self.channels = build_channels(cfg)
+    def __init__(self, ctx: Context, channels: list[Channel], contacts: ChannelContactLog, *,
+                 priority: list[Callable[[Context, Customer], int]],
+                 churn: Callable[[Customer, float, str], None], tracing: bool = False):
+        """``ctx``: the run's policy API; ``channels``: from :func:`~.channels.build_channels`;
+        ``contacts``: the log every contact's outcome goes to; ``priority``: the policies'
+        ``service_priority`` hooks; ``churn(customer, t, reason)``: the journey's churn (a
+        customer who defects over a problem left unresolved); ``tracing``: write trace lines."""
+        self.ctx = ctx
+        self.scenario = ctx.scenario
+        self.horizon = ctx.horizon
+        cfg = self.cfg = ctx.scenario.service
+        self.channels = channels
+        self.contacts = contacts
+        self._priority = priority
+        self._churn = churn
+        self.tracing = tracing
         self.by_name = {ch.name: ch for ch in self.channels}
         tot = sum(ch.share for ch in self.channels)
         acc, self._cum = 0.0, []
@@ -106,15 +127,17 @@ class ServiceDesk:
         self.repeats = 0
         self.recoveries = 0
         self.defections = 0       # customers who defected over a problem left unresolved
-        # the desk's records carry the channel of each contact
-        world.contacts = ChannelContactLog([ch.name for ch in self.channels])
-        if cfg.unresolved_churn_multiplier != 1.0:
-            world._h_churn_mult.append(self.churn_multiplier)
         self._start_shifts()
+
+    def churn_hook(self) -> Callable[[Context, Customer], float] | None:
+        """The desk's ``churn_multiplier`` hook (unresolved problems), or None when the
+        scenario's ``unresolved_churn_multiplier`` is 1 (no effect)."""
+        return self.churn_multiplier if self.cfg.unresolved_churn_multiplier != 1.0 else None
 
     # ------------------------------------------------------------------ configuration
     def contacts_possible(self) -> bool:
-        sc = self.world.scenario
+        """Whether any contact can arise (product problems, complaints or onboarding)."""
+        sc = self.scenario
         return (sc.service.contact_probability > 0 or sc.service.complaint_probability > 0
                 or (sc.journey.onboarding.enabled and sc.journey.onboarding.contact_probability > 0))
 
@@ -141,8 +164,8 @@ class ServiceDesk:
         if i >= len(ch.steps):
             day, i = day + 1.0, 0
         t = day + ch.steps[i][0]
-        if t < self.world.horizon:
-            self.world.at(t, self._step, (ch, day, i))
+        if t < self.horizon:
+            self.ctx.at(t, self._step, (ch, day, i))
 
     def _step(self, arg) -> None:
         ch, day, i = arg
@@ -156,7 +179,7 @@ class ServiceDesk:
             back = min(delta, ch.leaving)     # agents about to leave stay on instead
             ch.leaving -= back
             ch.free += delta - back
-            now = self.env.now
+            now = self.ctx.now
             while ch.free > 0 and ch.waiting > 0:
                 ch.free -= 1
                 self._granted(self._next_waiting(ch), now)
@@ -189,13 +212,13 @@ class ServiceDesk:
         """A contact from customer ``c`` has its cause now, at ``t`` (``attempt`` > 1: a repeat
         contact); it arrives at the desk at a time of day drawn from the arrival profile (within
         24 hours; at once with ``arrival_profile = "round_the_clock"``)."""
-        w = self.world
+        ctx = self.ctx
         n = c.contacts
         key = (c.key + self._base) & M64
         arrive = t
         if self.profile is not None:
             arrive = self.profile.arrival(t, uniform(key, SERVICE_ARRIVAL_DRAWS + n))
-            if arrive >= w.horizon:
+            if arrive >= self.horizon:
                 return      # would arrive after the end of the run: never seen by the desk
         c.contacts = n + 1
         u_handle, u_resolve = uniform2(key, 2 * n)
@@ -212,20 +235,20 @@ class ServiceDesk:
         k.reason, k.done, k.attempt, k.counted = reason, False, attempt, counted
         k.patience = ch.patience(u_patience) if ch.patience is not None else math.inf
         if arrive > t:
-            w.at(arrive, self._arrive, k)
+            ctx.at(arrive, self._arrive, k)
         else:
             self._arrive(k)
 
     def _arrive(self, k: _Contact) -> None:
         """The contact reaches its channel: served at once (self-service, a free agent), balks,
         or queues (and hangs up when its patience runs out)."""
-        w = self.world
+        ctx = self.ctx
         c, ch, t = k.c, k.ch, k.t
         self.opened += 1
         k.seq = self.opened
         prio = 0
-        for h in w._h_priority:      # the customer's priority when they get in touch
-            prio = min(prio, int(h(w, c)))
+        for h in self._priority:      # the customer's priority when they get in touch
+            prio = min(prio, int(h(ctx, c)))
         k.priority = prio
         if ch.self_service:
             k.done = True
@@ -234,10 +257,10 @@ class ServiceDesk:
             self._serve(k, t)
             return
         if ch.balk is not None and ch.waiting >= ch.balk:
-            w.contacts.add(c.id, t, 0.0, 0.0, BALKED, False, prio, k.reason, ch.idx, k.attempt, k.patience)
+            self.contacts.add(c.id, t, 0.0, 0.0, BALKED, False, prio, k.reason, ch.idx, k.attempt, k.patience)
             self._feel(c, self.cfg.satisfaction_abandoned)
-            if w.tracer is not None:
-                w.trace(c, "service", f"{k.reason} contact ({ch.name}): queue too long, gave up at once")
+            if self.tracing:
+                ctx.trace(c, "service", f"{k.reason} contact ({ch.name}): queue too long, gave up at once")
             self._after_failure(k)
             return
         self.in_flight[k.seq] = k
@@ -248,11 +271,11 @@ class ServiceDesk:
         heappush(ch.queue, (prio, k.seq, k))
         ch.waiting += 1
         if k.patience < math.inf:
-            w.at(t + k.patience, self._renege, k)
+            ctx.at(t + k.patience, self._renege, k)
 
     def _feel(self, c: Customer, delta: float) -> None:
         if c.status == ACTIVE and delta:
-            self.world.change_satisfaction(c, delta * 2.0 * c.s_service)
+            self.ctx.change_satisfaction(c, delta * 2.0 * c.s_service)
 
     def _renege(self, k: _Contact) -> None:
         if k.done:
@@ -260,14 +283,14 @@ class ServiceDesk:
         k.done = True
         k.ch.waiting -= 1    # its queue entry is skipped when reached
         del self.in_flight[k.seq]
-        now = self.env.now
-        w = self.world
-        w.contacts.add(k.c.id, k.t, now - k.t, 0.0, ABANDONED, False, k.priority, k.reason, k.ch.idx,
-                       k.attempt, k.patience)
+        ctx = self.ctx
+        now = ctx.now
+        self.contacts.add(k.c.id, k.t, now - k.t, 0.0, ABANDONED, False, k.priority, k.reason,
+                          k.ch.idx, k.attempt, k.patience)
         self._feel(k.c, self.cfg.satisfaction_abandoned + self.cfg.satisfaction_per_wait_day * (now - k.t))
-        if w.tracer is not None:
-            w.trace(k.c, "service", f"{k.reason} contact ({k.ch.name}): hung up after waiting "
-                    f"{(now - k.t) * MINUTES_PER_DAY:.0f} minutes")
+        if self.tracing:
+            ctx.trace(k.c, "service", f"{k.reason} contact ({k.ch.name}): hung up after waiting "
+                      f"{(now - k.t) * MINUTES_PER_DAY:.0f} minutes")
         self._after_failure(k)
 
     def _granted(self, k: _Contact, now: float) -> None:
@@ -278,8 +301,8 @@ class ServiceDesk:
     def _serve(self, k: _Contact, now: float) -> None:
         k.handling = k.ch.handle(k.u_handle)
         if not k.ch.self_service:
-            k.ch.busy_time += max(0.0, min(k.handling, self.world.horizon - now))
-        self.world.at(now + k.handling, self._finished, k)
+            k.ch.busy_time += max(0.0, min(k.handling, self.horizon - now))
+        self.ctx.at(now + k.handling, self._finished, k)
 
     def _finished(self, k: _Contact) -> None:
         ch = k.ch
@@ -287,17 +310,17 @@ class ServiceDesk:
             if ch.leaving:
                 ch.leaving -= 1          # the agent goes off duty
             elif ch.waiting:
-                self._granted(self._next_waiting(ch), self.env.now)
+                self._granted(self._next_waiting(ch), self.ctx.now)
             else:
                 ch.free += 1
         del self.in_flight[k.seq]
-        w = self.world
+        ctx = self.ctx
         c = k.c
         resolved = k.u_resolve < ch.p_resolve
-        w.contacts.add(c.id, k.t, k.wait, k.handling, SERVED, resolved, k.priority, k.reason, ch.idx,
-                       k.attempt, k.patience)
+        self.contacts.add(c.id, k.t, k.wait, k.handling, SERVED, resolved, k.priority, k.reason,
+                          ch.idx, k.attempt, k.patience)
         if ch.cost_contact:
-            w.post("service_cost", ch.cost_contact, c)
+            ctx.post("service_cost", ch.cost_contact, c)
         delta = self._s_wait * k.wait
         if resolved:
             delta += self._s_resolved
@@ -309,10 +332,10 @@ class ServiceDesk:
         else:
             delta += self._s_unresolved
         if delta and c.status == ACTIVE:   # _feel(c, delta), inlined
-            w.change_satisfaction(c, delta * 2.0 * c.s_service)
-        if w.tracer is not None:
-            w.trace(c, "service", f"{k.reason} contact ({k.ch.name}): waited {k.wait * MINUTES_PER_DAY:.0f} minutes, "
-                    f"{'resolved' if resolved else 'not resolved'}")
+            ctx.change_satisfaction(c, delta * 2.0 * c.s_service)
+        if self.tracing:
+            ctx.trace(c, "service", f"{k.reason} contact ({k.ch.name}): waited {k.wait * MINUTES_PER_DAY:.0f} minutes, "
+                      f"{'resolved' if resolved else 'not resolved'}")
         if not resolved:
             self._after_failure(k)
 
@@ -331,31 +354,32 @@ class ServiceDesk:
         if not k.counted:
             self.unresolved[c.id] = self.unresolved.get(c.id, 0) + 1
             k.counted = True
-            self.world.refresh_churn(c)   # the open problem raises the defection hazard now
+            self.ctx.refresh_churn(c)   # the open problem raises the defection hazard now
         cfg = self.cfg
         if cfg.repeat_probability > 0 and k.attempt < cfg.max_attempts:
             u_rep, u_delay = uniform2((c.key + self._base) & M64, SERVICE_REPEAT_DRAWS + c.contacts)
             if u_rep < cfg.repeat_probability:
                 delay = self._repeat_delay(u_delay)
-                if self.env.now + delay >= self.world.horizon:
+                now = self.ctx.now
+                if now + delay >= self.horizon:
                     return      # the problem is still open at the horizon
                 nxt = k.ch.escalate if k.ch.escalate is not None else k.ch.idx
                 self.repeats += 1
-                self.world.at(self.env.now + delay, self._repeat, (c, k.reason, k.attempt + 1, nxt))
+                self.ctx.at(now + delay, self._repeat, (c, k.reason, k.attempt + 1, nxt))
                 return
         if self._p_defect > 0 and c.status == ACTIVE:
             u = uniform((c.key + self._base) & M64, SERVICE_DEFECTION_DRAWS + c.contacts)
             if u < self._p_defect:
                 self.defections += 1
-                self.world._churn(c, self.env.now, "service")
+                self._churn(c, self.ctx.now, "service")
 
     def _repeat(self, arg) -> None:
         c, reason, attempt, channel = arg
         if c.status != ACTIVE:
             return
-        self.open(c, self.env.now, reason, attempt, channel, counted=True)
+        self.open(c, self.ctx.now, reason, attempt, channel, counted=True)
 
-    def churn_multiplier(self, ctx, c: Customer) -> float:
+    def churn_multiplier(self, ctx: Context, c: Customer) -> float:
         """Churn-intensity multiplier of a customer's unresolved problems (a hook)."""
         n = self.unresolved.get(c.id, 0)
         return self.cfg.unresolved_churn_multiplier ** n if n else 1.0

@@ -5,11 +5,14 @@ Where things live (see ``docs/engine.md``):
 - :mod:`.calendar`: the day calendar of wake-ups and its bridge to SimPy (``World.at``);
 - :mod:`.market`: the initial cohort, the daily market tick and arrivals;
 - :mod:`.journey`: funnel, acquisition, purchase, churn and win-back of one customer;
-- :mod:`.defection`: the time-based defection process; :mod:`.service`: the service desk;
-- this module: the world's state, its construction, ``run`` and the policy API.
+- :mod:`.defection`: the time-based defection process; :mod:`.service`: the service desk
+  (given what it needs by :meth:`World._init_desk`);
+- :mod:`.context`: the ``ctx`` policies receive (:class:`loopsim.context.Context`, the policy
+  API), a thin adapter over this world's public methods below;
+- this module: the world's state, its construction, ``run`` and the implementation of the
+  policy API (``post``, ``uniform``, ``change_satisfaction``, ``schedule``, ``record``, ``trace``).
 
-The world is also the ``ctx`` object policies receive; its public methods and attributes (no
-leading underscore) are the policy API documented in ``docs/policies.md``.
+Policies never see the world itself: hooks get ``self.ctx``.
 """
 
 from __future__ import annotations
@@ -23,17 +26,19 @@ import numpy as np
 import simpy
 
 from ..dists import scalar_ppf
-from ..records import ContactLog, Ledger, Tracer, TransactionLog
-from ..rng import M64, Purpose, Streams, uniform2
+from ..records import Ledger, Tracer, TransactionLog
+from ..rng import M64, MARKET_STREAM, Streams, policy_offset, uniform2
 from ..scenario import STAGES, Scenario, policy_types
 from .calendar import Calendar
+from .channels import ChannelContactLog, build_channels
+from .context import WorldContext
 from .customer import ACTIVE, Customer, Purchase
 from .defection import Defection
 from .journey import Journey
-from .keys import B_SERVICE, _base
 from .market import IndexedSet, Market
+from .service import ServiceDesk
 
-__all__ = ["B_SERVICE", "World"]   # B_SERVICE: read by the service desk
+__all__ = ["World"]
 
 
 class World(Calendar, Market, Journey, Defection):
@@ -44,7 +49,7 @@ class World(Calendar, Market, Journey, Defection):
         sc = self.scenario = scenario
         self.env = simpy.Environment()
         self.streams = Streams(seed)
-        self.market_rng = self.streams.generator("market")
+        self.market_rng = self.streams.generator(MARKET_STREAM)
         self.horizon = float(sc.time.horizon_days)
         self.days = int(math.ceil(self.horizon))
         self.ledger = Ledger(self.days, sc.time.discount_rate_annual)
@@ -63,9 +68,20 @@ class World(Calendar, Market, Journey, Defection):
         self._rev_daily = self.ledger.daily["revenue"]
         self._rew_daily = self.ledger.daily["reward_cost"]
         self._P = Purchase()
+        self.ctx = WorldContext(self)   # what policies and the desk see of this world
+        self._init_desk()
 
-        from .service import ServiceDesk  # local: the desk needs a built world
-        self.desk = ServiceDesk(self)
+    def _init_desk(self) -> None:
+        """The service desk, given what it needs: the policy API, its channels, the contact log
+        it fills, the policies' priority hooks and the journey's churn; its churn-multiplier hook
+        (unresolved problems) comes after the policies' ones."""
+        channels = build_channels(self.scenario.service)
+        self.contacts = ChannelContactLog([ch.name for ch in channels])
+        self.desk = ServiceDesk(self.ctx, channels, self.contacts, priority=self._h_priority,
+                                churn=self._churn, tracing=self.tracer is not None)
+        hook = self.desk.churn_hook()
+        if hook is not None:
+            self._h_churn_mult.append(hook)
 
     def _init_policies(self) -> None:
         """The scenario's policies and the hooks they implement (the engine never imports a
@@ -92,7 +108,6 @@ class World(Calendar, Market, Journey, Defection):
 
     def _init_state(self) -> None:
         """Customers, counts and the per-day counters (index = int(day)) of an empty world."""
-        self.contacts = ContactLog()
         self.customers: list[Customer] = []   # acquired, in order of acquisition
         self.by_id: dict[int, Customer] = {}
         self.next_id = 0
@@ -143,7 +158,7 @@ class World(Calendar, Market, Journey, Defection):
         self._conv = [sc.funnel.stage(s).conversion for s in STAGES]
         self._ref_entry = STAGES.index(sc.funnel.referral_entry_stage)
 
-    # ------------------------------------------------------------------ public ctx API for policies
+    # ------------------------------------------------------------------ the policy API (WorldContext)
     @property
     def now(self) -> float:
         """Current simulation time (days)."""
@@ -175,7 +190,7 @@ class World(Calendar, Market, Journey, Defection):
             customer.pctr = {}
         n = customer.pctr.get(stream, 0)
         customer.pctr[stream] = n + 1
-        key = (customer.key + _base(Purpose.POLICY + stream)) & M64
+        key = (customer.key + policy_offset(stream)) & M64
         return uniform2(key, n)[0]
 
     def change_satisfaction(self, c: Customer, delta: float) -> None:
@@ -202,7 +217,7 @@ class World(Calendar, Market, Journey, Defection):
                     self.promoters.discard(c.id)
         c.nps = cls
 
-    def schedule(self, delay: float, callback, *args) -> None:
+    def schedule(self, delay: float, callback: Callable[..., Any], *args: Any) -> None:
         """Call ``callback(*args)`` after ``delay`` days (for policy timers)."""
         ev = self.env.timeout(delay)
         ev.callbacks.append(lambda _e: callback(*args))
@@ -228,7 +243,7 @@ class World(Calendar, Market, Journey, Defection):
         gc.disable()
         try:
             for h in self._h_setup:
-                h(self)
+                h(self.ctx)
             self._initial_cohort()
             self.env.process(self._daily())
             self._clock_gen = self._clock()

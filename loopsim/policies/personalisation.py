@@ -40,9 +40,12 @@ from pydantic import Field, model_validator
 from scipy import special
 
 from ..registry import PolicyParams, register_policy
+from ..rng import S_PERSONALISATION_CONTACT as _S_CONTACT
+from ..rng import S_PERSONALISATION_FIRST_CONTACT as _S_FIRST
+from ..rng import S_PERSONALISATION_PREFERENCE as _S_PREF
+from ..rng import S_PERSONALISATION_THOMPSON as _S_TS
 
 GENERIC = -1
-_S_PREF, _S_CONTACT, _S_TS = 40, 41, 42     # policy-private random streams (see ctx.uniform)
 
 
 class PersonalisationParams(PolicyParams):
@@ -145,7 +148,7 @@ class Personalisation:
     # ------------------------------------------------------------------ hooks
     def on_acquire(self, ctx, c) -> None:
         if self.p.mode != "none":   # first offer at a uniform time within the first interval
-            self._schedule(ctx, c, self.p.contact_interval_days * ctx.uniform(c, _S_PREF + 3))
+            self._schedule(ctx, c, self.p.contact_interval_days * ctx.uniform(c, _S_FIRST))
 
     def on_reactivate(self, ctx, c) -> None:
         if self.p.mode != "none":

@@ -6,7 +6,7 @@ state, it never changes it: a traced run gives the same results as an untraced o
 Satisfaction changes are recorded where they happen. Policies and the service desk change
 satisfaction through ``ctx.change_satisfaction(c, delta)``, which has no ``cause`` argument (and
 custom policies written against it must keep working), so the probe wraps that method on the
-traced world and names the cause after the code that called it: the engine's onboarding or
+traced world and on its context (``world.ctx``, what policies and the desk hold) and names the cause after the code that called it: the engine's onboarding or
 purchase experience, the service desk, or the policy. The purchase hot path updates satisfaction
 inline when the experience is a fixed number; such a change is found at the customer's next event
 (or at the end of the run) and attributed to the event before it.
@@ -81,6 +81,7 @@ class Probe:
         self.last: dict[int, tuple[float, str]] = {}   # their last event: (day, name)
         self.world = world
         change = world.change_satisfaction        # the bound method, called by the wrapper
+        self._change = change
 
         def traced_change(c: Any, delta: float) -> None:
             if not tracer.wants(c.id):
@@ -91,8 +92,11 @@ class Probe:
             change(c, delta)
             self._record(c, world.now, before, cause_of(sys._getframe(1)))
 
-        # an instance attribute shadows the method: policies and the desk call it through ctx
+        # the engine calls it on the world (an instance attribute shadows the method), policies
+        # and the desk on the context: the wrapper is called directly from either, so the frame
+        # above it is the code that made the change
         world.change_satisfaction = traced_change
+        world.ctx.change_satisfaction = traced_change
 
     def state(self, c: Any) -> dict[str, Any]:
         """Satisfaction (0-10) and programme progress of customer ``c`` now."""
@@ -136,6 +140,7 @@ class Probe:
         for c in self.seen.values():
             self._settle(c)
         self.world.__dict__.pop("change_satisfaction", None)
+        self.world.ctx.change_satisfaction = self._change
         self.world = None
         self.by_id = {}
         self.seen = {}

@@ -12,6 +12,7 @@ import pytest
 import loopsim
 from loopsim.cli import main
 from loopsim.engine import simulate
+from loopsim.engine.world import World
 from loopsim.records import Tracer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,6 +56,22 @@ def test_satisfaction_changes_add_up_and_name_their_cause():
     assert checked > 10
     causes = {e.detail for e in tracer.events if e.event == "satisfaction"}
     assert "experience of the purchase" in causes and "service contact" in causes
+
+
+def test_a_policy_change_through_ctx_names_the_policy():
+    """Policies change satisfaction on their context (not the world): the tracer wraps it there
+    too, names the policy as the cause, and unwraps it when the run ends."""
+    sc = small("personalisation_segment.toml")
+    tracer = Tracer(limit=10**9)
+    world = World(sc, 2, tracer=tracer)
+    tracer.bind(world)
+    assert world.ctx.change_satisfaction is not world.__class__.change_satisfaction.__get__(world)
+    world.run()
+    tracer.finish()
+    causes = {e.detail for e in tracer.events if e.event == "satisfaction"}
+    assert "personalised offer" in causes and "service contact" in causes
+    assert world.ctx.change_satisfaction == world.change_satisfaction   # the bound method again
+    assert "change_satisfaction" not in vars(world)
 
 
 def test_fixed_experience_changes_are_found_too():

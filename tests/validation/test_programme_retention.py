@@ -128,26 +128,6 @@ def test_status_of_a_top_tier():
     assert red - ci > 0.08 and red + ci < 0.30, (red, ci)
 
 
-def test_demotion_raises_churn():
-    """Wagner et al. (2009): demoted members leave more. Gold needs 10 purchases in a 60-day
-    window and customers make 10.2 on average, so about half the gold members are demoted at
-    each review; documented range: churn increase 3-40% (status tie off). The effect (hazard
-    x 1.3 for 180 days) covers only the customers recently demoted, about a fifth of the
-    customer-time here, hence the low end."""
-    tiers = [{"name": "base", "threshold": 0.0}, {"name": "gold", "threshold": 10.0}]
-    pol = lambda b: [{"type": "tiers", "metric": "purchases", "window_days": 60.0, "tiers": tiers,   # noqa: E731
-                      "behaviour": b}]
-    seg = {"purchase_rate": {"dist": "fixed", "value": 0.17},
-           "churn_hazard": {"dist": "fixed", "value": 0.002},
-           "spend": {"customer_mean": {"dist": "fixed", "value": 10.0}},
-           "sensitivity": {"reward": {"dist": "fixed", "value": 0.5}}}
-    off = hazard_world(pol(_only("none")), segments=[seg], n=1500)
-    on = hazard_world(pol(_only("demotion_churn")), segments=[seg], n=1500)
-    assert loopsim.simulate(on, seed=0).summary["tier_demotions"] > 200
-    red, ci = churn_reduction(off, on)
-    assert red - ci > -0.40 and red + ci < -0.03, (red, ci)
-
-
 def test_competing_programmes_weaken_the_tie():
     """Meyer-Waarden (2007): with one competing programme the tie is half as strong."""
     pol = lambda b: [{"type": "membership", "join_probability": 1.0, "cancel_probability": 0.0,   # noqa: E731
@@ -246,13 +226,16 @@ def test_bundled_programmes_without_a_retention_effect(design, n, reps, arrivals
 def test_coffee_punch_card_raises_retention():
     """Against what it extends: the same cafe without the card (``policies = []``; the file
     extends the baseline but swaps the population, so baseline.toml is not its base).
-    Documented range: relative churn reduction 5-25% (the switching-cost tie's range: the
-    card's stamps are lost by leaving), here about +1.6 to +8 points on a base keeping 2/3.
-    Power: measured 13.7%, half-width 2.3% at 1,000 x 4 (13 s)."""
-    d, ci, kept = retention_lift("coffee_punch_card.toml", 1000, 4, base="coffee_punch_card.toml",
-                                 base_overrides={"policies": []})
-    red, red_ci = d / (1.0 - kept), ci / (1.0 - kept)
-    assert d - ci > 0 and red - red_ci > 0.05 and red + red_ci < 0.25, (red, red_ci)
+    Documented target: the general +0.2 to +3 points for a programme with ties (the scenario
+    holds one competing card, Sharp & Sharp 1997, Meyer-Waarden 2007; docs/policies.md).
+    Power, fixed before measuring: with no competing card the lift was 4.45 +- 0.76 points at
+    1,000 x 4 (compare's seed 0); one competing card halves the tie, so about +2.2 points is
+    expected and the half-width shrinks (fewer customers change fate), so the CI clears 0 by
+    more than two half-widths and 0.2 < mean < 3 separates it from the full tie. Measured
+    2026-11-29 after the change: +2.17 +- 0.53 points (6 s)."""
+    d, ci, _ = retention_lift("coffee_punch_card.toml", 1000, 4, base="coffee_punch_card.toml",
+                              base_overrides={"policies": []})
+    assert d - ci > 0 and 0.002 < d < 0.03, (d, ci)
 
 
 # ----------------------------------------------------------------------------- Reichheld's claim

@@ -67,9 +67,12 @@ magnitudes are in ``docs/policies.md`` ("Retention ties"):
   in [0, 1] (points balance / threshold, stamps collected / stamps needed).
 * **status** (``status``, ``status_strength = 0.2``): a tier member's status is lost by leaving;
   ``level`` = tier rank / top rank (Drèze & Nunes 2009).
-* **demotion** (``demotion_churn``, ``demotion_churn_increase = 0.3`` for
+* **demotion** (``demotion_churn``, ``demotion_churn_increase = 0.2`` for
   ``demotion_effect_days = 180``): a demoted member's hazard is *raised* by
-  ``1 + increase * response * dilution`` (Wagner, Hennig-Thurau & Rudolph 2009).
+  ``1 + increase * response * dilution`` (Wagner, Hennig-Thurau & Rudolph 2009: demoted customers
+  end less loyal than those never upgraded). Size: ``(lambda - 1) * status_strength`` with the
+  loss-aversion coefficient ``lambda = 2`` (range 1.5-2.5, so 0.1-0.3; derivation in
+  docs/policies.md, "Demotion: the derivation"); the duration is a modelling choice.
 * **sunk cost** (``sunk_cost``, ``sunk_cost_strength = 0.25``): a paid member's hazard while the
   membership runs (Bhattacharya 1998; Ashley, Gillespie & Noble 2016).
 * **competing programmes** (``competition_dilution``): every tie, and the rewarded-behaviour churn
@@ -127,8 +130,9 @@ class Behaviour(BaseModel):
                                    "(share, mean-sensitivity customer; linear in tier rank).")
     demotion_churn: bool = Field(True, description="A demotion raises churn intensity for a while "
                                  "(Wagner, Hennig-Thurau & Rudolph 2009).")
-    demotion_churn_increase: float = Field(0.3, ge=0, description="Churn-intensity increase after a "
-                                           "demotion (share, mean-sensitivity customer).")
+    demotion_churn_increase: float = Field(0.2, ge=0, description="Churn-intensity increase after a "
+                                           "demotion (share, mean-sensitivity customer; (loss "
+                                           "aversion 2 - 1) x status_strength, docs/policies.md).")
     demotion_effect_days: float = Field(180.0, ge=0, description="How long the demotion effect lasts (days).")
     sunk_cost: bool = Field(True, description="A paid membership's sunk cost and commitment lower churn "
                             "intensity while it runs (Bhattacharya 1998).")

@@ -23,9 +23,8 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from ...registry import register_policy
+from ...rng import S_MEMBERSHIP_JOIN as _S
 from ._common import Programme, ProgrammeParams
-
-_S = 105
 
 
 class MembershipParams(ProgrammeParams):

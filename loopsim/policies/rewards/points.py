@@ -32,9 +32,9 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from ...registry import register_policy
+from ...rng import S_POINTS_REDEEM as _S
 from ._common import Programme, ProgrammeParams
 
-_S = 101
 _EPS = 1e-9
 
 

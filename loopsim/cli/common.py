@@ -66,12 +66,22 @@ def _version_string() -> str:
               type=click.Path(path_type=Path, file_okay=False),
               help="Also let scenario files extend files under DIR (repeatable; as "
                    "LOOPSIM_SCENARIO_PATH). See docs/scenarios.md.")
+@click.option("--engine", type=click.Choice(["auto", "compiled", "python"]), default=None,
+              help="Simulation engine: compiled (numba) or python (SimPy, the readable reference); "
+                   "auto (default, as LOOPSIM_ENGINE) takes compiled when it can run the scenario. "
+                   "Both give the same results; see docs/engine.md.")
 @click.pass_context
-def app(ctx: click.Context, plugins: tuple[str, ...], scenario_paths: tuple[Path, ...]):
+def app(ctx: click.Context, plugins: tuple[str, ...], scenario_paths: tuple[Path, ...],
+        engine: str | None):
     """Simulate the customer loyalty loop: funnel, purchases, rewards, service, personalisation,
     advocacy and churn, with real costs."""
     from ..registry import load_plugin
     from ..scenario.files import allow_scenario_paths
+
+    if engine is not None:
+        # an environment variable reaches the local worker processes too (results do not
+        # depend on the engine, only the speed does)
+        os.environ["LOOPSIM_ENGINE"] = engine
 
     for module in plugins:
         load_plugin(module)

@@ -33,7 +33,7 @@ def collect(world, release: bool = False) -> RunRecords:
     soon as their columns and the policies' summaries are taken (lower peak memory)."""
     customers = customer_columns(world.customers)
     # policies' summaries may look at customers: take them before the customers are released
-    summaries = [p.summary(world) for p in world.policies if callable(getattr(p, "summary", None))]
+    summaries = [p.summary(world.ctx) for p in world.policies if callable(getattr(p, "summary", None))]
     if release:
         world._release_customers()
     days = world.days

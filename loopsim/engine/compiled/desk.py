@@ -57,8 +57,10 @@ from .layout import (
     UNRES_N,
 )
 from .rand import hi, lo, mixed, ppf, u53
-from .streams import ARRIVAL_DRAWS, REPEAT_DRAWS, SDEFECT_DRAWS
 from .streams import BS as _BS
+from .streams import SERVICE_ARRIVAL_DRAWS as ARRIVAL_DRAWS
+from .streams import SERVICE_DEFECTION_DRAWS as SDEFECT_DRAWS
+from .streams import SERVICE_REPEAT_DRAWS as REPEAT_DRAWS
 
 
 # ------------------------------------------------------------------ the daily arrival profile

@@ -73,7 +73,7 @@ from .layout import (
     WB_SUC,
 )
 from .rand import gammaincinv, hi, lo, mixed, ppf
-from .streams import BA, BC, BE, BF, BP, EXPERIENCE_ONBOARDING_DRAWS
+from .streams import BA, BC, BE, BF, BP, EXPERIENCE_ONBOARDING_DRAWS, WINBACK_PURCHASE_SHIFT
 
 N_STAGES = 6
 
@@ -284,7 +284,7 @@ def winback(S, c, t):
     cf = S.cf
     S.ctl[WB_ATT] += 1
     post(S, L_WINBACK, t, cf[WB_COST], c)
-    u = hi(mixed(S.key[c] + BA, S.I[L.C_WINBACKS, c] + (S.I[L.C_PURCHASES, c] << 8)))
+    u = hi(mixed(S.key[c] + BA, S.I[L.C_WINBACKS, c] + (S.I[L.C_PURCHASES, c] << WINBACK_PURCHASE_SHIFT)))
     if u >= cf[WB_P]:
         return
     S.ctl[WB_SUC] += 1

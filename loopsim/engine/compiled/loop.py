@@ -52,7 +52,7 @@ from .layout import (
     W_WINBACK,
 )
 from .rand import hi, lo, mixed
-from .streams import BI, CHURN_INITIAL_DRAW
+from .streams import BI, CHURN_INITIAL_DRAW, INITIAL_FIRST_EVENT_DRAW, INITIAL_SPREAD_DRAW
 
 DONE, GROW, END = 0, 1, 2
 
@@ -148,7 +148,7 @@ def initial_cohort(S, lo_id, hi_id, spread):
         S.I[L.C_CHANNEL, c] = CH_INITIAL
         S.F[L.C_AWARE_AT, c] = 0.0
         if spread > 0:
-            t0 = spread * hi(mixed(S.key[c] + BI, 1))
+            t0 = spread * hi(mixed(S.key[c] + BI, INITIAL_SPREAD_DRAW))
             push(S, t0, c, W_FUNNEL, 0)
             S.I[L.C_STAGE, c] = 6
         else:
@@ -164,7 +164,7 @@ def existing_cohort(S, lo_id, hi_id):
         become_active(S, c, 0.0)
         S.I[L.C_STAGE, c] = 0
         S.I[L.C_CHANNEL, c] = CH_EXISTING
-        z = mixed(S.key[c] + BI, 0)
+        z = mixed(S.key[c] + BI, INITIAL_FIRST_EVENT_DRAW)
         _first_event(S, c, hi(z), lo(z))
 
 

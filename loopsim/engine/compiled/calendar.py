@@ -120,9 +120,8 @@ def push(S, t, x, kind, a):
 
 @njit(cache=True, _nrt=False)
 def open_day(S, day):
-    """Start day ``day``: its entries, sorted by time with a stable sort (so equal times keep
-    scheduling order: the day's list was appended to in that order), become the day's list
-    ``cur``, their times ``cur_t`` beside them (contiguous: the sort reads no entry)."""
+    """Start day ``day``: its entries, sorted by (time, seq), become the day's list ``cur``, their
+    times ``cur_t`` beside them (contiguous: the sort reads an entry only on a tie)."""
     n = 0
     e = S.D[L.BK_HEAD, day]
     cur = S.EVL[L.CUR]
@@ -134,7 +133,7 @@ def open_day(S, day):
         e = S.EVI[L.EV_NEXT, e]
     S.D[L.BK_HEAD, day] = -1
     S.D[L.BK_TAIL, day] = -1
-    _merge_sort(cur_t, cur, S.EVLT[L.TMP_T], S.EVL[L.TMP], n)
+    _merge_sort(S, cur_t, cur, S.EVLT[L.TMP_T], S.EVL[L.TMP], n)
     ctl = S.ctl
     ctl[CUR_N] = n
     ctl[CUR_I] = 0
@@ -142,9 +141,10 @@ def open_day(S, day):
 
 
 @njit(cache=True, _nrt=False)
-def _merge_sort(keys, vals, tkeys, tvals, n):
-    """Stable sort of ``keys[:n]`` (with ``vals`` alongside), bottom-up, with ``tkeys``/``tvals``
-    as scratch (no allocation: the kernel runs without numba's reference counting)."""
+def _merge_sort(S, keys, vals, tkeys, tvals, n):
+    """Sort entries ``vals[:n]`` by (time ``keys``, seq), bottom-up, with ``tkeys``/``tvals`` as
+    scratch (no allocation: the kernel runs without numba's reference counting). Times are
+    contiguous; an entry's seq is read only on a tie."""
     width = 1
     sk, sv, dk, dv = keys, vals, tkeys, tvals
     in_tmp = False
@@ -155,7 +155,8 @@ def _merge_sort(keys, vals, tkeys, tvals, n):
             hi_ = min(i + 2 * width, n)
             p, q, k = i, mid, i
             while p < mid and q < hi_:
-                if sk[q] < sk[p]:        # strictly: ties keep the left (earlier) entry first
+                if sk[q] < sk[p] or (sk[q] == sk[p]
+                                     and S.EVI[L.EV_SEQ, sv[q]] < S.EVI[L.EV_SEQ, sv[p]]):
                     dk[k] = sk[q]
                     dv[k] = sv[q]
                     q += 1

@@ -28,10 +28,10 @@ EARN_RATE, EARN_GROSS, WELCOME, THRESHOLD, VALUE, REDEEM_P, EXPIRY, EXPIRY_DAYS,
 NO_EXPIRY, FIXED, ROLLING = 0, 1, 2
 #: S.PS columns after S_MEMBERS
 S_EARNED, S_REDEEMED, S_EXPIRED, S_OUTSTANDING, S_REDEMPTIONS = range(1, 6)
-#: per-customer rows: PI (row 0 is the mechanisms' rewarded-ever), PF (row 0: last redeemed)
+#: per-customer rows (programmes.ROWS_I and ROWS_F count them): PI (row 0: the mechanisms'
+#: rewarded-ever), PF (row 0: last redeemed)
 I_DRAWS, I_HEAD, I_TAIL = 1, 2, 3      # redeem draws so far; batch list (slot + 1, 0: empty)
 F_BALANCE, F_LAST_ACTIVITY = 1, 2      # points; day of the last purchase (NaN: none)
-ROWS_I, ROWS_F = 4, 3
 #: timer kinds (``programmes.timer``)
 T_EXPIRE_FIXED, T_EXPIRE_ROLLING = 0, 1
 

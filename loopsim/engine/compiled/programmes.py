@@ -36,8 +36,10 @@ N_PS = 16
 #: per-customer rows of a programme: PI (ints) and PF (floats)
 I_REWARDED_EVER, I_STAMPS = 0, 1      # stamps: collected beyond the pre-filled ones
 F_LAST_REDEEMED = 0                   # NaN: never redeemed (with rewarded behaviour on)
-ROWS_I = {PUNCH_CARD: 2, POINTS: points.ROWS_I, TIERS: tiers.ROWS_I}
-ROWS_F = {PUNCH_CARD: 1, POINTS: points.ROWS_F, TIERS: tiers.ROWS_F}
+#: (points: .points.I_* and F_*, tiers: .tiers.I_* and F_*; literals: no module attribute is
+#: read while the modules import each other)
+ROWS_I = {PUNCH_CARD: 2, POINTS: 4, TIERS: 2}
+ROWS_F = {PUNCH_CARD: 1, POINTS: 3, TIERS: 4}
 
 
 # ------------------------------------------------------------------ mechanisms (behaviour.py)

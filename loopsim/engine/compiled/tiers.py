@@ -25,10 +25,10 @@ TIER0, TIER_WIDTH = 28, 5
 TH, EARN, DISCOUNT, SHIPPING, PRIORITY = range(5)       # a tier's columns
 #: S.PS columns after S_MEMBERS; active members of tier k at COUNT0 + k
 S_UPGRADES, S_DEMOTIONS, S_REQUALIFIED, S_BENEFIT, COUNT0 = range(1, 6)
-#: per-customer rows: PI (row 0 is the mechanisms' rewarded-ever), PF (row 0: last redeemed)
+#: per-customer rows (programmes.ROWS_I and ROWS_F count them): PI (row 0: the mechanisms'
+#: rewarded-ever), PF (row 0: last redeemed)
 I_TIER = 1
 F_METRIC, F_WINDOW_END, F_DEMOTED_AT = 1, 2, 3
-ROWS_I, ROWS_F = 2, 4
 #: timer kind (``programmes.timer``)
 T_REVIEW = 0
 

@@ -42,6 +42,9 @@ class CompiledRun:
         self.d_prospects = np.zeros(self.days + 1, dtype=np.int64)
         self.S = self.a.pack()
         self.agent_cost = _agent_cost(sc, self.channels)
+        #: points batches one new customer may need at once (welcome and first purchase)
+        self.batches = sum(getattr(p, "batches_per_customer", 0) for p in self.policies)
+        self.series: dict[str, list[float]] = {}    # policy-recorded timeline columns
 
     # ------------------------------------------------------------------ people
     def _new_people(self, n: int) -> tuple[int, int]:
@@ -73,6 +76,7 @@ class CompiledRun:
         grew |= a.ensure("contacts", int(ctl[L.K_USED] - ctl[L.K_FREE_N]) + 2 * people + 2 * _K_ROOM)
         grew |= a.ensure("tx", int(ctl[L.TX_N]) + people + 2 * _ROW_ROOM)
         grew |= a.ensure("clog", int(ctl[L.CL_N]) + 2 * people + 2 * _ROW_ROOM)
+        grew |= a.ensure("batches", int(ctl[L.PB_LIVE]) + self.batches * people + 2 * _ROW_ROOM)
         if grew:
             self.S = a.pack()
 
@@ -149,6 +153,11 @@ class CompiledRun:
             self._arrivals(day, frac, n_aw, n_ref, mk_rate, lam_aw)
         for pol in self.policies:
             pol.on_day(self, day)
+
+    def record(self, column: str, value: float) -> None:
+        """``ctx.record(column, value)`` in a tick: the policy's timeline value for today."""
+        col = self.series.setdefault(column, [math.nan] * self.days)
+        col[min(self.tick_day, self.days - 1)] = value
 
     def post_cost(self, amount: float) -> None:
         """A policy's running cost now (``ctx.post("programme_cost", amount)`` in a tick)."""

@@ -9,8 +9,8 @@ from __future__ import annotations
 # ---------------------------------------------------------------- ctl: int64 counters and cursors
 (SEQ, CAL_DAY, CUR_N, CUR_I, SIDE_N, EV_FREE_N, EV_USED, K_FREE_N, K_USED, TX_N, CL_N, ACQ_N,
  PROM_N, N_ACTIVE, NC0, NC1, NC2, IN_FUNNEL, WB_ATT, WB_SUC, OPENED, REPEATS, RECOVERIES,
- DEFECTIONS, IN_FLIGHT, UNRES_N, DAYS, N_CH, STOPPED, P_REDEEMED) = range(30)
-N_CTL = 30
+ DEFECTIONS, IN_FLIGHT, UNRES_N, DAYS, N_CH, STOPPED, P_REDEEMED, PB_LIVE, PB_USED, PB_FREE) = range(33)
+N_CTL = 33
 
 # ---------------------------------------------------------------- cf: float64 configuration
 (HORIZON, DELTA, DISCOUNTING, MARGIN, EXP_FIXED, EXP_VALUE, LR, SAT_EFFECT, SAT_REF, PROM_TH,
@@ -73,6 +73,8 @@ Q_PRIO, Q_SEQ, Q_K = range(3)
 CH_BUSY, CH_P_RESOLVE, CH_COST, CH_CUM = range(4)
 D_PURCHASES, D_NEW, D_CHURNED, D_WON_BACK, FUNNEL_ENTERED, BK_HEAD, BK_TAIL = range(7)
 CONV, NOISE_FIXED, NOISE_VAL, PROF_SHARE, PROF_CUM, LED_TOTAL, LED_DISC = range(7)
+PB_T, PB_PTS = range(2)     # a points batch (fixed expiry): expiry time, points left
+PB_NEXT = 0                 # the next batch of its customer's list (slot + 1; 0: none)
 
 #: group -> (dtype, what its columns are, its fields); ``key``, ``EVT`` and ``TXI`` are 1-D
 GROUPS = {
@@ -95,6 +97,8 @@ GROUPS = {
     "D": ("i8", "day", ('d_purchases', 'd_new', 'd_churned', 'd_won_back', 'funnel_entered', 'bk_head', 'bk_tail')),
     "LEDD": ("f8", "day", ('led_daily0',)),
     "MISC": ("f8", "fixed", ('conv', 'noise_fixed', 'noise_val', 'prof_share', 'prof_cum', 'led_total', 'led_disc')),
+    "PB": ("f8", "pb", ('pb_t', 'pb_pts')),
+    "PBI": ("i8", "pb", ('pb_next',)),
 }
 #: the state tuple's fields: the groups, then the channels' shift steps, the quantile specs, the
 #: counters, the configuration and the policies' state (:mod:`.programmes`)

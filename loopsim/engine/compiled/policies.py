@@ -13,7 +13,10 @@ import math
 import numpy as np
 
 from ...policies.rewards.behaviour import population_mean_rate
+from . import layout as L
+from . import points as PT
 from . import programmes as P
+from . import tiers as TR
 
 
 def _mechanisms(sc, b) -> dict[int, float]:
@@ -89,8 +92,123 @@ class CompiledPunchCard(CompiledProgramme):
         return out
 
 
+class CompiledPoints(CompiledProgramme):
+    """Points (:mod:`.points`): the ledger's daily timeline columns and its summary."""
+
+    code = P.POINTS
+    prefix = "points"
+
+    def __init__(self, index: int, params):
+        super().__init__(index, params)
+        p = params
+        point_value = p.reward_value / p.redemption_threshold
+        self.cost_per_point = point_value if p.cost_per_point is None else p.cost_per_point
+        #: pool batches one new customer may need at once: welcome points and a first purchase
+        self.batches_per_customer = 2 if p.expiry == "fixed" else 0
+
+    def config(self, sc) -> dict[int, float]:
+        p = self.p
+        out = super().config(sc)
+        out.update({PT.EARN_RATE: p.earn_rate, PT.EARN_GROSS: p.earn_on == "gross",
+                    PT.WELCOME: p.welcome_points, PT.THRESHOLD: p.redemption_threshold,
+                    PT.VALUE: p.reward_value, PT.REDEEM_P: p.redeem_probability,
+                    PT.EXPIRY: {"none": PT.NO_EXPIRY, "fixed": PT.FIXED, "rolling": PT.ROLLING}[p.expiry],
+                    PT.EXPIRY_DAYS: p.expiry_days})
+        for i, seg in enumerate(sc.population.segments):
+            out[PT.SEG0 + i] = float(p.segment_multipliers.get(seg.name, 1.0))
+        return out
+
+    def on_day(self, run, day: int) -> None:
+        """``Points.on_day``: the running cost, then the ledger's timeline columns."""
+        super().on_day(run, day)
+        ps = run.a["PS"][self.j]
+        out = float(ps[PT.S_OUTSTANDING])
+        run.record("points_liability", out * self.cost_per_point)
+        run.record("points_outstanding", out)
+        run.record("points_earned_to_date", float(ps[PT.S_EARNED]))
+        run.record("points_redeemed_to_date", float(ps[PT.S_REDEEMED]))
+        run.record("points_expired_to_date", float(ps[PT.S_EXPIRED]))
+
+    def summary(self, run) -> dict[str, float]:
+        a = run.a
+        ps = a["PS"][self.j]
+        ids = a["acq"][:int(a["ctl"][L.ACQ_N])]
+        bal = a["PF"][int(a["PT"][self.j, P.T_ROW_F]) + PT.F_BALANCE][ids].tolist()
+        gone = (a["c_status"][ids] != L.ACTIVE).tolist()
+        # the same sum in the same order (acquisition order) as the Python policy's
+        churned_pts = sum(b for b, g in zip(bal, gone, strict=True) if b > 0 and g)
+        e = float(ps[PT.S_EARNED])
+        expired = float(ps[PT.S_EXPIRED])
+        out = {
+            "points_liability": float(ps[PT.S_OUTSTANDING]) * self.cost_per_point,
+            "points_earned": e,
+            "points_redeemed": float(ps[PT.S_REDEEMED]),
+            "points_expired": expired,
+            "points_outstanding": float(ps[PT.S_OUTSTANDING]),
+            "points_redemptions": float(ps[PT.S_REDEMPTIONS]),
+            "breakage_rate": expired / e if e > 0 else float("nan"),
+            "points_breakage_expected": (expired + churned_pts) / e if e > 0 else float("nan"),
+        }
+        out.update(super().summary(run))
+        return out
+
+
+class CompiledTiers(CompiledProgramme):
+    """Tiers (:mod:`.tiers`): the tiers' daily member cost and timeline columns, the summary."""
+
+    code = P.TIERS
+    prefix = "tiers"
+
+    def __init__(self, index: int, params):
+        super().__init__(index, params)
+        #: S.PS columns it needs: its counters and the active members of every tier
+        self.counters = TR.COUNT0 + len(params.tiers)
+
+    def config(self, sc) -> dict[int, float]:
+        p, b = self.p, self.p.behaviour
+        out = super().config(sc)
+        out.update({TR.METRIC_PURCHASES: p.metric == "purchases", TR.WINDOW: p.window_days,
+                    TR.TO_QUALIFIED: p.demotion == "to_qualified", TR.N_TIERS: len(p.tiers),
+                    TR.DA_ON: b.demotion_aversion, TR.DA_STRENGTH: b.demotion_aversion_strength,
+                    TR.DA_HORIZON: b.demotion_horizon_days, TR.DA_NEAR: b.demotion_near_share,
+                    TR.STATUS_ON: b.status, TR.STATUS_STRENGTH: b.status_strength,
+                    TR.DC_ON: b.demotion_churn, TR.DC_INCREASE: b.demotion_churn_increase,
+                    TR.DC_DAYS: b.demotion_effect_days})
+        for k, t in enumerate(p.tiers):
+            col = TR.TIER0 + TR.TIER_WIDTH * k
+            out.update({col + TR.TH: t.threshold, col + TR.EARN: t.earn_multiplier,
+                        col + TR.DISCOUNT: t.discount_rate, col + TR.SHIPPING: t.free_shipping_value,
+                        col + TR.PRIORITY: t.service_priority})
+        return out
+
+    def _counts(self, run) -> list[int]:
+        ps = run.a["PS"][self.j]
+        return [int(ps[TR.COUNT0 + k]) for k in range(len(self.p.tiers))]
+
+    def on_day(self, run, day: int) -> None:
+        """``Tiers.on_day``: the running cost, the tiers' member cost, the members per tier."""
+        super().on_day(run, day)
+        counts = self._counts(run)
+        frac = min(1.0, run.horizon - day)
+        cost = sum(n * t.cost_per_member_per_day for n, t in zip(counts, self.p.tiers, strict=True)) * frac
+        if cost:
+            run.post_cost(cost)
+            self.operating_cost += cost
+        for n, t in zip(counts, self.p.tiers, strict=True):
+            run.record(f"tier_{t.name}", float(n))
+
+    def summary(self, run) -> dict[str, float]:
+        ps = run.a["PS"][self.j]
+        out = {f"tier_{t.name}_at_end": float(n) for n, t in zip(self._counts(run), self.p.tiers, strict=True)}
+        out.update({"tier_upgrades": float(ps[TR.S_UPGRADES]), "tier_demotions": float(ps[TR.S_DEMOTIONS]),
+                    "tier_requalifications": float(ps[TR.S_REQUALIFIED]),
+                    "tier_benefit_cost": float(ps[TR.S_BENEFIT])})
+        out.update(super().summary(run))
+        return out
+
+
 #: policy type -> its compiled form
-COMPILED = {"punch_card": CompiledPunchCard}
+COMPILED = {"punch_card": CompiledPunchCard, "points": CompiledPoints, "tiers": CompiledTiers}
 
 
 def build(sc) -> tuple[list[CompiledProgramme], dict[str, np.ndarray], int, int]:
@@ -99,12 +217,15 @@ def build(sc) -> tuple[list[CompiledProgramme], dict[str, np.ndarray], int, int]
     pols = [COMPILED[p.type](j, p) for j, p in enumerate(sc.policies)]
     n = len(pols)
     pt = np.zeros((n, 3), dtype=np.int64)
-    pc = np.zeros((n, P.N_PC))
+    configs = [pol.config(sc) for pol in pols]
+    # a policy may need more columns than the defaults (one per segment, per tier)
+    pc = np.zeros((n, max([P.N_PC, *(max(cfg) + 1 for cfg in configs)])))
+    ps = np.zeros((n, max([P.N_PS, *(getattr(pol, "counters", 0) for pol in pols)])))
     rows_i = rows_f = 0
-    for j, pol in enumerate(pols):
+    for j, (pol, cfg) in enumerate(zip(pols, configs, strict=True)):
         pt[j] = (pol.code, rows_i, rows_f)
         rows_i += P.ROWS_I[pol.code]
         rows_f += P.ROWS_F[pol.code]
-        for k, v in pol.config(sc).items():
+        for k, v in cfg.items():
             pc[j, k] = float(v)
-    return pols, {"PT": pt, "PC": pc, "PS": np.zeros((n, P.N_PS))}, rows_i, rows_f
+    return pols, {"PT": pt, "PC": pc, "PS": ps}, rows_i, rows_f

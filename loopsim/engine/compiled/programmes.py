@@ -13,13 +13,15 @@ import math
 
 from numba import njit
 
-from . import core
+from . import core, points, tiers
 from . import layout as L
 from .calendar import push
 from .rand import hi, mixed
 
 # ------------------------------------------------------------------ policy types and table slots
 PUNCH_CARD = 1
+POINTS = 20
+TIERS = 21
 #: S.PT columns
 T_TYPE, T_ROW_I, T_ROW_F = range(3)
 #: S.PC columns: the behaviour switches (every programme), then the policy's own
@@ -34,8 +36,10 @@ N_PS = 16
 #: per-customer rows of a programme: PI (ints) and PF (floats)
 I_REWARDED_EVER, I_STAMPS = 0, 1      # stamps: collected beyond the pre-filled ones
 F_LAST_REDEEMED = 0                   # NaN: never redeemed (with rewarded behaviour on)
-ROWS_I = {PUNCH_CARD: 2}
-ROWS_F = {PUNCH_CARD: 1}
+#: (points: .points.I_* and F_*, tiers: .tiers.I_* and F_*; literals: no module attribute is
+#: read while the modules import each other)
+ROWS_I = {PUNCH_CARD: 2, POINTS: 4, TIERS: 2}
+ROWS_F = {PUNCH_CARD: 1, POINTS: 3, TIERS: 4}
 
 
 # ------------------------------------------------------------------ mechanisms (behaviour.py)
@@ -145,23 +149,31 @@ def _punch_churn(S, j, c, t):
 
 # ------------------------------------------------------------------ the hooks, for every policy
 @njit(cache=True, _nrt=False)
-def on_acquire(S, c):
+def on_acquire(S, c, t):
     for j in range(S.PT.shape[0]):
         S.PS[j, S_MEMBERS] += 1
         if S.PT[j, T_TYPE] == PUNCH_CARD:
             S.PS[j, S_CARDS_STARTED] += 1
+        elif S.PT[j, T_TYPE] == POINTS:
+            points.on_acquire(S, j, c, t)
+        elif S.PT[j, T_TYPE] == TIERS:
+            tiers.on_acquire(S, j, c, t)
 
 
 @njit(cache=True, _nrt=False)
 def on_churn(S, c):
     for j in range(S.PT.shape[0]):
         S.PS[j, S_MEMBERS] -= 1
+        if S.PT[j, T_TYPE] == TIERS:
+            tiers.on_churn(S, j, c)
 
 
 @njit(cache=True, _nrt=False)
-def on_reactivate(S, c):
+def on_reactivate(S, c, t):
     for j in range(S.PT.shape[0]):
         S.PS[j, S_MEMBERS] += 1
+        if S.PT[j, T_TYPE] == TIERS:
+            tiers.on_reactivate(S, j, c, t)
 
 
 @njit(cache=True, _nrt=False)
@@ -175,6 +187,10 @@ def on_purchase(S, c, t, k, gross):
     for j in range(S.PT.shape[0]):
         if S.PT[j, T_TYPE] == PUNCH_CARD:
             disc = _punch_purchase(S, j, c, t, gross, disc)
+        elif S.PT[j, T_TYPE] == POINTS:
+            disc = points.on_purchase(S, j, c, t, gross, disc)
+        elif S.PT[j, T_TYPE] == TIERS:
+            disc, rew = tiers.on_purchase(S, j, c, t, gross, disc, rew)
     return disc, rew
 
 
@@ -200,13 +216,19 @@ def winback_multiplier(S, c, t, p):
 def priority(S, c, t):
     """The customer's service priority: the lowest of the policies' (0 without one)."""
     prio = 0
+    for j in range(S.PT.shape[0]):
+        if S.PT[j, T_TYPE] == TIERS:
+            prio = min(prio, tiers.priority(S, j, c))
     return prio
 
 
 @njit(cache=True, _nrt=False)
 def timer(S, c, j, kind, t):
     """Policy ``j``'s timer ``kind`` for customer ``c`` fires at ``t`` (``ctx.at``)."""
-    return
+    if S.PT[j, T_TYPE] == POINTS:
+        points.timer(S, j, c, kind, t)
+    elif S.PT[j, T_TYPE] == TIERS:
+        tiers.timer(S, j, c, kind, t)
 
 
 @njit(cache=True, _nrt=False)
@@ -219,10 +241,14 @@ def uniform(S, c, row, offset):
 
 
 @njit(cache=True, _nrt=False)
-def rate_multiplier(S, c, rate):
+def rate_multiplier(S, c, t, rate):
     for j in range(S.PT.shape[0]):
         if S.PT[j, T_TYPE] == PUNCH_CARD:
             rate *= _punch_rate(S, j, c)
+        elif S.PT[j, T_TYPE] == POINTS:
+            rate *= points.rate(S, j, c)
+        elif S.PT[j, T_TYPE] == TIERS:
+            rate *= tiers.rate(S, j, c, t)
     return rate
 
 
@@ -231,4 +257,8 @@ def churn_multiplier(S, c, t, mult):
     for j in range(S.PT.shape[0]):
         if S.PT[j, T_TYPE] == PUNCH_CARD:
             mult *= _punch_churn(S, j, c, t)
+        elif S.PT[j, T_TYPE] == POINTS:
+            mult *= points.churn(S, j, c, t)
+        elif S.PT[j, T_TYPE] == TIERS:
+            mult *= tiers.churn(S, j, c, t)
     return mult

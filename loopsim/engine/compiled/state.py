@@ -23,8 +23,9 @@ from .rand import spec_of
 State = namedtuple("State", L.FIELDS)
 
 #: pools that grow: their groups (columns = rows of the pool)
-_POOLS = {"customers": ("key", "F", "I", "PI", "PF"), "events": ("EVT", "EVI", "EVL", "EVLT"), "contacts": ("KF", "KI", "Q"),
-          "tx": ("TXF", "TXI"), "clog": ("CLF", "CLI")}
+_POOLS = {"customers": ("key", "F", "I", "PI", "PF"), "events": ("EVT", "EVI", "EVL", "EVLT"),
+          "contacts": ("KF", "KI", "Q"), "tx": ("TXF", "TXI"), "clog": ("CLF", "CLI"),
+          "batches": ("PB", "PBI")}
 #: fill values of new pool rows (default 0)
 _FILL = {"c_wake": -1, "c_dwake": -1, "c_prom_pos": -1, "c_referred_by": -1, "c_dh": -1.0,
          "c_aware_at": math.nan, "c_acquired_at": math.nan, "c_churned_at": math.nan,
@@ -209,4 +210,5 @@ def build(sc, customers: int) -> tuple[Arrays, list, list]:
     a.ensure("contacts", 256)
     a.ensure("tx", 4096)
     a.ensure("clog", 1024)
+    a.ensure("batches", 64)
     return a, channels, pols

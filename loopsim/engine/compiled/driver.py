@@ -39,6 +39,7 @@ class CompiledRun:
         self.referrals = 0
         self.snaps = {k: [] for k in ("active", "promoters", "detractors", "in_funnel")}
         self.d_prospects = np.zeros(self.days + 1, dtype=np.int64)
+        self.series: dict[str, list[float]] = {}   # the policies' ctx.record columns
         self.S = self.a.pack()
         self.agent_cost = _agent_cost(sc, self.channels)
 
@@ -129,7 +130,10 @@ class CompiledRun:
         n_ref = 0
         n_prom = int(ctl[L.PROM_N])
         if adv.referrals_per_promoter_per_day > 0 and n_prom:
-            n_ref = int(rng.poisson(adv.referrals_per_promoter_per_day * n_prom * frac))
+            lam_ref = adv.referrals_per_promoter_per_day * n_prom * frac
+            for pol in self.policies:
+                lam_ref *= pol.referral_rate_multiplier()
+            n_ref = int(rng.poisson(lam_ref))
         if room < n_aw + n_ref:
             n_aw = int(min(n_aw, room))
             n_ref = int(min(n_ref, room - n_aw))
@@ -138,9 +142,15 @@ class CompiledRun:
         for pol in self.policies:
             pol.on_day(self, day)
 
-    def post_cost(self, amount: float) -> None:
-        """A policy's running cost now (``ctx.post("programme_cost", amount)`` in a tick)."""
-        self._post(L.L_PROGRAMME, self.tick_day, amount)
+    def post_cost(self, amount: float, kind: int = L.L_PROGRAMME) -> None:
+        """A policy's running cost now (``ctx.post("programme_cost", amount)`` in a tick; another
+        ledger ``kind`` such as ``L.L_SERVICE``)."""
+        self._post(kind, self.tick_day, amount)
+
+    def record(self, column: str, value: float) -> None:
+        """``ctx.record(column, value)`` in a tick: today's value of a policy's timeline column."""
+        col = self.series.setdefault(column, [math.nan] * self.days)
+        col[min(self.tick_day, self.days - 1)] = value
 
     def _arrivals(self, day: int, frac: float, n_aw: int, n_ref: int, mk_rate: float,
                   lam_aw: float) -> None:

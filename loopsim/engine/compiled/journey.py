@@ -137,7 +137,7 @@ def acquire(S, c, t, first_purchase):
     if cf[HAZARD_PROCESS] != 0.0:
         defection_start(S, c, t)
     if S.PT.shape[0]:
-        programmes.on_acquire(S, c)
+        programmes.on_acquire(S, c, t)
     if cf[OB_ENABLED] != 0.0 and first_purchase:
         push(S, t + cf[OB_DURATION], c, W_ONBOARDED, 0)
         if cf[OB_CONTACT_P] > 0:

@@ -169,7 +169,7 @@ def existing_cohort(S, lo_id, hi_id):
         become_active(S, c, 0.0)
         S.I[L.C_STAGE, c] = 0
         if S.PT.shape[0]:
-            programmes.on_acquire(S, c)
+            programmes.on_acquire(S, c, 0.0)
         S.I[L.C_CHANNEL, c] = CH_EXISTING
         z = mixed(S.key[c] + BI, INITIAL_FIRST_EVENT_DRAW)
         _first_event(S, c, hi(z), lo(z))

@@ -13,13 +13,14 @@ import math
 
 from numba import njit
 
-from . import core
+from . import core, membership, referral, tier_priority
 from . import layout as L
 from .calendar import push
 from .rand import hi, mixed
 
 # ------------------------------------------------------------------ policy types and table slots
 PUNCH_CARD = 1
+MEMBERSHIP, REFERRAL, TIER_PRIORITY = 20, 21, 22
 #: S.PT columns
 T_TYPE, T_ROW_I, T_ROW_F = range(3)
 #: S.PC columns: the behaviour switches (every programme), then the policy's own
@@ -34,8 +35,8 @@ N_PS = 16
 #: per-customer rows of a programme: PI (ints) and PF (floats)
 I_REWARDED_EVER, I_STAMPS = 0, 1      # stamps: collected beyond the pre-filled ones
 F_LAST_REDEEMED = 0                   # NaN: never redeemed (with rewarded behaviour on)
-ROWS_I = {PUNCH_CARD: 2}
-ROWS_F = {PUNCH_CARD: 1}
+ROWS_I = {PUNCH_CARD: 2, MEMBERSHIP: 3, REFERRAL: 2, TIER_PRIORITY: 0}
+ROWS_F = {PUNCH_CARD: 1, MEMBERSHIP: 0, REFERRAL: 0, TIER_PRIORITY: 0}
 
 
 # ------------------------------------------------------------------ mechanisms (behaviour.py)
@@ -145,8 +146,14 @@ def _punch_churn(S, j, c, t):
 
 # ------------------------------------------------------------------ the hooks, for every policy
 @njit(cache=True, _nrt=False)
-def on_acquire(S, c):
+def on_acquire(S, c, t):
     for j in range(S.PT.shape[0]):
+        if S.PT[j, T_TYPE] == MEMBERSHIP:
+            membership.on_acquire(S, j, c, t)
+            continue
+        if S.PT[j, T_TYPE] == REFERRAL:
+            referral.on_acquire(S, j, c, t)
+            continue
         S.PS[j, S_MEMBERS] += 1
         if S.PT[j, T_TYPE] == PUNCH_CARD:
             S.PS[j, S_CARDS_STARTED] += 1
@@ -155,13 +162,15 @@ def on_acquire(S, c):
 @njit(cache=True, _nrt=False)
 def on_churn(S, c):
     for j in range(S.PT.shape[0]):
-        S.PS[j, S_MEMBERS] -= 1
+        if S.PT[j, T_TYPE] != MEMBERSHIP or membership.is_member(S, j, c):
+            S.PS[j, S_MEMBERS] -= 1
 
 
 @njit(cache=True, _nrt=False)
 def on_reactivate(S, c):
     for j in range(S.PT.shape[0]):
-        S.PS[j, S_MEMBERS] += 1
+        if S.PT[j, T_TYPE] != MEMBERSHIP or membership.is_member(S, j, c):
+            S.PS[j, S_MEMBERS] += 1
 
 
 @njit(cache=True, _nrt=False)
@@ -175,6 +184,10 @@ def on_purchase(S, c, t, k, gross):
     for j in range(S.PT.shape[0]):
         if S.PT[j, T_TYPE] == PUNCH_CARD:
             disc = _punch_purchase(S, j, c, t, gross, disc)
+        elif S.PT[j, T_TYPE] == MEMBERSHIP:
+            disc, rew = membership.on_purchase(S, j, c, gross, disc, rew)
+        elif S.PT[j, T_TYPE] == REFERRAL:
+            disc = referral.on_purchase(S, j, c, gross, disc)
     return disc, rew
 
 
@@ -187,6 +200,9 @@ def spend_multiplier(S, c, t, gross):
 @njit(cache=True, _nrt=False)
 def conversion_multiplier(S, c, t, stage, p):
     """Conversion probability ``p`` of funnel ``stage`` times the policies' multipliers."""
+    for j in range(S.PT.shape[0]):
+        if S.PT[j, T_TYPE] == REFERRAL:
+            p *= referral.conversion(S, j, c)
     return p
 
 
@@ -200,13 +216,17 @@ def winback_multiplier(S, c, t, p):
 def priority(S, c, t):
     """The customer's service priority: the lowest of the policies' (0 without one)."""
     prio = 0
+    for j in range(S.PT.shape[0]):
+        if S.PT[j, T_TYPE] == TIER_PRIORITY:
+            prio = min(prio, tier_priority.priority(S, j, c))
     return prio
 
 
 @njit(cache=True, _nrt=False)
 def timer(S, c, j, kind, t):
     """Policy ``j``'s timer ``kind`` for customer ``c`` fires at ``t`` (``ctx.at``)."""
-    return
+    if S.PT[j, T_TYPE] == MEMBERSHIP:
+        membership.renew(S, j, c, t)
 
 
 @njit(cache=True, _nrt=False)
@@ -223,6 +243,8 @@ def rate_multiplier(S, c, rate):
     for j in range(S.PT.shape[0]):
         if S.PT[j, T_TYPE] == PUNCH_CARD:
             rate *= _punch_rate(S, j, c)
+        elif S.PT[j, T_TYPE] == MEMBERSHIP:
+            rate *= membership.rate(S, j, c)
     return rate
 
 
@@ -231,4 +253,6 @@ def churn_multiplier(S, c, t, mult):
     for j in range(S.PT.shape[0]):
         if S.PT[j, T_TYPE] == PUNCH_CARD:
             mult *= _punch_churn(S, j, c, t)
+        elif S.PT[j, T_TYPE] == MEMBERSHIP:
+            mult *= membership.churn(S, j, c)
     return mult

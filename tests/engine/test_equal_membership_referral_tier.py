@@ -18,6 +18,8 @@ import numpy as np
 import pytest
 
 import loopsim
+from loopsim.engine import choose_engine, compiled
+from loopsim.errors import LoopsimError
 from loopsim.scenario import validate_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,3 +106,17 @@ def test_variation_same_on_both_engines(name):
     data["policies"] = policies
     sc = validate_scenario(data).with_overrides({**SMALL, **overrides})
     _both(sc, 3, active)
+
+
+def test_too_many_tiers_run_on_the_python_engine():
+    """More tier thresholds than the kernel's configuration row holds: auto falls back to the
+    Python engine and engine="compiled" refuses in one line (no half-configured kernel)."""
+    data = loopsim.load_scenario(ROOT / "scenarios/service_tier_priority.toml").to_dict()
+    data["policies"] = [{**TIER, "thresholds": [float(i) for i in range(1, 48)]}]
+    sc = validate_scenario(data)
+    assert "47 thresholds" in compiled.unsupported(sc)
+    assert choose_engine(sc, "auto") == "python"
+    with pytest.raises(LoopsimError, match="47 thresholds"):
+        choose_engine(sc, "compiled")
+    data["policies"] = [{**TIER, "thresholds": [float(i) for i in range(1, 47)]}]
+    assert compiled.unsupported(validate_scenario(data)) is None

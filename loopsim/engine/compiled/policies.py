@@ -46,6 +46,11 @@ class CompiledProgramme:
         self.operating_cost = 0.0
         self.member_days = 0.0
 
+    @staticmethod
+    def unsupported(params) -> str | None:
+        """Why the compiled form cannot run a policy with these parameters, or None."""
+        return None
+
     def config(self, sc) -> dict[int, float]:
         return _mechanisms(sc, self.p.behaviour)
 
@@ -160,11 +165,15 @@ class CompiledTierPriority(CompiledProgramme):
 
     code = P.TIER_PRIORITY
 
+    @staticmethod
+    def unsupported(params) -> str | None:
+        most = P.N_PC - T.THRESHOLDS      # the thresholds are configuration columns
+        if len(params.thresholds) > most:
+            return f"tier_priority with {len(params.thresholds)} thresholds (compiled: at most {most})"
+        return None
+
     def config(self, sc) -> dict[int, float]:
         p = self.p
-        if len(p.thresholds) > P.N_PC - T.THRESHOLDS:
-            raise ValueError(f"tier_priority: the compiled engine takes at most {P.N_PC - T.THRESHOLDS} "
-                             f"thresholds, got {len(p.thresholds)}")
         out = {T.BY_PURCHASES: p.basis == "purchases", T.N_THRESHOLDS: len(p.thresholds)}
         out.update({T.THRESHOLDS + i: th for i, th in enumerate(p.thresholds)})
         return out

@@ -20,7 +20,7 @@ from .rand import hi, mixed
 
 # ------------------------------------------------------------------ policy types and table slots
 PUNCH_CARD = 1
-MEMBERSHIP, REFERRAL, TIER_PRIORITY = 20, 21, 22
+MEMBERSHIP, REFERRAL, TIER_PRIORITY = 30, 31, 32   # 2: personalisation, 20-21: points, tiers
 #: S.PT columns
 T_TYPE, T_ROW_I, T_ROW_F = range(3)
 #: S.PC columns: the behaviour switches (every programme), then the policy's own

@@ -14,8 +14,11 @@ import numpy as np
 
 from ...policies.rewards.behaviour import population_mean_rate
 from . import layout as L
+from . import membership as M
 from . import points as PT
 from . import programmes as P
+from . import referral as R
+from . import tier_priority as T
 from . import tiers as TR
 
 
@@ -45,8 +48,17 @@ class CompiledProgramme:
         self.operating_cost = 0.0
         self.member_days = 0.0
 
+    @staticmethod
+    def unsupported(params) -> str | None:
+        """Why the compiled form cannot run a policy with these parameters, or None."""
+        return None
+
     def config(self, sc) -> dict[int, float]:
         return _mechanisms(sc, self.p.behaviour)
+
+    def referral_rate_multiplier(self) -> float:
+        """The policy's factor on the promoters' referral rate (1: the policy has no such hook)."""
+        return 1.0
 
     def members(self, run) -> int:
         return int(run.a["PS"][self.j, P.S_MEMBERS])
@@ -207,8 +219,95 @@ class CompiledTiers(CompiledProgramme):
         return out
 
 
+class CompiledMembership(CompiledProgramme):
+    """The paid membership (:mod:`.membership`): fees, renewals and benefits are the kernel's."""
+
+    code = P.MEMBERSHIP
+    prefix = "membership"
+
+    def config(self, sc) -> dict[int, float]:
+        p, b = self.p, self.p.behaviour
+        out = super().config(sc)
+        out.update({M.FEE: p.fee, M.PERIOD: p.billing_period_days, M.JOIN_P: p.join_probability,
+                    M.JOIN_SCALES: p.join_scales_with_sensitivity, M.CANCEL_P: p.cancel_probability,
+                    M.CANCEL_UNUSED: p.cancel_if_unused, M.DISCOUNT: p.discount_rate,
+                    M.SHIPPING: p.free_shipping_value, M.RATE_UPLIFT: p.rate_uplift,
+                    M.SUNK: b.sunk_cost, M.SUNK_STRENGTH: b.sunk_cost_strength})
+        return out
+
+    def on_day(self, run, day: int) -> None:
+        """The day's running cost and the ``members`` timeline column."""
+        super().on_day(run, day)
+        run.record("members", float(self.members(run)))
+
+    def summary(self, run) -> dict[str, float]:
+        ps = run.a["PS"][self.j]
+        out = {"membership_joined": float(ps[M.S_JOINED]), "membership_cancelled": float(ps[M.S_CANCELLED]),
+               "membership_fee_revenue": float(ps[M.S_FEES]),
+               "membership_benefit_cost": float(ps[M.S_BENEFIT])}
+        out.update(super().summary(run))
+        return out
+
+
+class CompiledReferral(CompiledProgramme):
+    """The referral programme (:mod:`.referral`); the referral-rate uplift is applied here, in
+    the driver's daily tick."""
+
+    code = P.REFERRAL
+    prefix = "referral"
+
+    def config(self, sc) -> dict[int, float]:
+        p = self.p
+        out = super().config(sc)
+        cap = math.inf if p.max_rewards_per_referrer is None else p.max_rewards_per_referrer
+        out.update({R.REFERRER_REWARD: p.referrer_reward, R.REFEREE_REWARD: p.referee_reward,
+                    R.MAX_REWARDS: cap, R.CONVERSION_UPLIFT: p.referee_conversion_uplift})
+        return out
+
+    def referral_rate_multiplier(self) -> float:
+        return 1.0 + self.p.referral_rate_uplift if self.p.behaviour.enabled else 1.0
+
+    def summary(self, run) -> dict[str, float]:
+        ps = run.a["PS"][self.j]
+        out = {"referral_customers": float(ps[R.S_REFERRED]),
+               "referral_referrer_rewards": float(ps[R.S_REFERRER_PAID]),
+               "referral_referee_rewards": float(ps[R.S_REFEREE_PAID])}
+        out.update(super().summary(run))
+        return out
+
+
+class CompiledTierPriority(CompiledProgramme):
+    """Tier-based service priority (:mod:`.tier_priority`): a service policy, not a programme (no
+    behaviour switches, no members; its running cost is service_cost)."""
+
+    code = P.TIER_PRIORITY
+
+    @staticmethod
+    def unsupported(params) -> str | None:
+        most = P.N_PC - T.THRESHOLDS      # the thresholds are configuration columns
+        if len(params.thresholds) > most:
+            return f"tier_priority with {len(params.thresholds)} thresholds (compiled: at most {most})"
+        return None
+
+    def config(self, sc) -> dict[int, float]:
+        p = self.p
+        out = {T.BY_PURCHASES: p.basis == "purchases", T.N_THRESHOLDS: len(p.thresholds)}
+        out.update({T.THRESHOLDS + i: th for i, th in enumerate(p.thresholds)})
+        return out
+
+    def on_day(self, run, day: int) -> None:
+        """``TierPriority.on_day``: the routing's running cost (service_cost, not pro rata)."""
+        if self.p.operating_cost_per_day:
+            run.post_cost(self.p.operating_cost_per_day, L.L_SERVICE)
+
+    def summary(self, run) -> dict[str, float]:
+        return {"tier_priority_contacts": float(run.a["PS"][self.j, T.S_PRIORITISED])}
+
+
 #: policy type -> its compiled form
-COMPILED = {"punch_card": CompiledPunchCard, "points": CompiledPoints, "tiers": CompiledTiers}
+COMPILED = {"punch_card": CompiledPunchCard, "points": CompiledPoints, "tiers": CompiledTiers,
+            "membership": CompiledMembership, "referral": CompiledReferral,
+            "tier_priority": CompiledTierPriority}
 
 
 def build(sc) -> tuple[list[CompiledProgramme], dict[str, np.ndarray], int, int]:

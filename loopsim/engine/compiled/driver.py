@@ -39,6 +39,7 @@ class CompiledRun:
         self.referrals = 0
         self.snaps = {k: [] for k in ("active", "promoters", "detractors", "in_funnel")}
         self.d_prospects = np.zeros(self.days + 1, dtype=np.int64)
+        self.series: dict[str, list[float]] = {}    # policies' timeline columns (ctx.record)
         self.S = self.a.pack()
         self.agent_cost = _agent_cost(sc, self.channels)
 
@@ -138,9 +139,15 @@ class CompiledRun:
         for pol in self.policies:
             pol.on_day(self, day)
 
-    def post_cost(self, amount: float) -> None:
-        """A policy's running cost now (``ctx.post("programme_cost", amount)`` in a tick)."""
-        self._post(L.L_PROGRAMME, self.tick_day, amount)
+    def post_cost(self, amount: float, kind: int = L.L_PROGRAMME) -> None:
+        """A policy's running cost now (``ctx.post("programme_cost", amount)`` in a tick; ``kind``:
+        another ledger kind)."""
+        self._post(kind, self.tick_day, amount)
+
+    def record(self, column: str, value: float) -> None:
+        """``ctx.record`` in a tick: a policy's timeline value for today."""
+        col = self.series.setdefault(column, [math.nan] * self.days)
+        col[min(self.tick_day, self.days - 1)] = value
 
     def _arrivals(self, day: int, frac: float, n_aw: int, n_ref: int, mk_rate: float,
                   lam_aw: float) -> None:

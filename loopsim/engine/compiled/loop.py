@@ -169,7 +169,7 @@ def existing_cohort(S, lo_id, hi_id):
         become_active(S, c, 0.0)
         S.I[L.C_STAGE, c] = 0
         if S.PT.shape[0]:
-            programmes.on_acquire(S, c)
+            programmes.on_acquire(S, c, 0.0)
         S.I[L.C_CHANNEL, c] = CH_EXISTING
         z = mixed(S.key[c] + BI, INITIAL_FIRST_EVENT_DRAW)
         _first_event(S, c, hi(z), lo(z))
@@ -180,7 +180,7 @@ def _first_event(S, c, un, uh):
     cf = S.cf
     rate = S.F[L.C_RATE, c]
     if S.PT.shape[0]:
-        rate = programmes.rate_multiplier(S, c, rate)
+        rate = programmes.rate_multiplier(S, c, 0.0, rate)
     if rate <= 0.0:
         dt = math.inf
     elif S.I[L.C_PERIODIC, c]:

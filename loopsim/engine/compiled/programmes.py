@@ -13,13 +13,14 @@ import math
 
 from numba import njit
 
-from . import core
+from . import core, personalisation
 from . import layout as L
 from .calendar import push
 from .rand import hi, mixed
 
 # ------------------------------------------------------------------ policy types and table slots
 PUNCH_CARD = 1
+PERSONALISATION = 2
 #: S.PT columns
 T_TYPE, T_ROW_I, T_ROW_F = range(3)
 #: S.PC columns: the behaviour switches (every programme), then the policy's own
@@ -34,8 +35,8 @@ N_PS = 16
 #: per-customer rows of a programme: PI (ints) and PF (floats)
 I_REWARDED_EVER, I_STAMPS = 0, 1      # stamps: collected beyond the pre-filled ones
 F_LAST_REDEEMED = 0                   # NaN: never redeemed (with rewarded behaviour on)
-ROWS_I = {PUNCH_CARD: 2}
-ROWS_F = {PUNCH_CARD: 1}
+ROWS_I = {PUNCH_CARD: 2, PERSONALISATION: 7}     # personalisation: its I_* rows
+ROWS_F = {PUNCH_CARD: 1, PERSONALISATION: 3}     # personalisation: its F_* rows
 
 
 # ------------------------------------------------------------------ mechanisms (behaviour.py)
@@ -145,11 +146,13 @@ def _punch_churn(S, j, c, t):
 
 # ------------------------------------------------------------------ the hooks, for every policy
 @njit(cache=True, _nrt=False)
-def on_acquire(S, c):
+def on_acquire(S, c, t):
     for j in range(S.PT.shape[0]):
         S.PS[j, S_MEMBERS] += 1
         if S.PT[j, T_TYPE] == PUNCH_CARD:
             S.PS[j, S_CARDS_STARTED] += 1
+        elif S.PT[j, T_TYPE] == PERSONALISATION:
+            personalisation.on_acquire(S, j, c, t)
 
 
 @njit(cache=True, _nrt=False)
@@ -159,9 +162,11 @@ def on_churn(S, c):
 
 
 @njit(cache=True, _nrt=False)
-def on_reactivate(S, c):
+def on_reactivate(S, c, t):
     for j in range(S.PT.shape[0]):
         S.PS[j, S_MEMBERS] += 1
+        if S.PT[j, T_TYPE] == PERSONALISATION:
+            personalisation.on_reactivate(S, j, c, t)
 
 
 @njit(cache=True, _nrt=False)
@@ -175,18 +180,26 @@ def on_purchase(S, c, t, k, gross):
     for j in range(S.PT.shape[0]):
         if S.PT[j, T_TYPE] == PUNCH_CARD:
             disc = _punch_purchase(S, j, c, t, gross, disc)
+        elif S.PT[j, T_TYPE] == PERSONALISATION:
+            disc = personalisation.on_purchase(S, j, c, t, gross, disc)
     return disc, rew
 
 
 @njit(cache=True, _nrt=False)
 def spend_multiplier(S, c, t, gross):
     """``gross`` times the policies' spend multipliers."""
+    for j in range(S.PT.shape[0]):
+        if S.PT[j, T_TYPE] == PERSONALISATION:
+            gross *= personalisation.spend_multiplier(S, j, c, t)
     return gross
 
 
 @njit(cache=True, _nrt=False)
 def conversion_multiplier(S, c, t, stage, p):
     """Conversion probability ``p`` of funnel ``stage`` times the policies' multipliers."""
+    for j in range(S.PT.shape[0]):
+        if S.PT[j, T_TYPE] == PERSONALISATION:
+            p *= personalisation.conversion_multiplier(S, j, c)
     return p
 
 
@@ -206,7 +219,8 @@ def priority(S, c, t):
 @njit(cache=True, _nrt=False)
 def timer(S, c, j, kind, t):
     """Policy ``j``'s timer ``kind`` for customer ``c`` fires at ``t`` (``ctx.at``)."""
-    return
+    if S.PT[j, T_TYPE] == PERSONALISATION:
+        personalisation.contact(S, j, c, t)
 
 
 @njit(cache=True, _nrt=False)
@@ -219,10 +233,12 @@ def uniform(S, c, row, offset):
 
 
 @njit(cache=True, _nrt=False)
-def rate_multiplier(S, c, rate):
+def rate_multiplier(S, c, t, rate):
     for j in range(S.PT.shape[0]):
         if S.PT[j, T_TYPE] == PUNCH_CARD:
             rate *= _punch_rate(S, j, c)
+        elif S.PT[j, T_TYPE] == PERSONALISATION:
+            rate *= personalisation.rate_multiplier(S, j, c, t)
     return rate
 
 

@@ -41,7 +41,7 @@ T_CONTACT = 0
 #: S.PC columns (after the programmes' behaviour switches, which this policy does not use)
 (X_MODE, X_OFFERS, X_CONC, X_ACC, X_HALF, X_INTERVAL, X_VALIDITY, X_RATE_UP, X_BASKET_UP, X_CONV_UP,
  X_DISC, X_RESP_REL, X_RESP_IRR, X_IRR_FATIGUE, X_LAM, X_UNSUB, X_SAT_REL, X_SAT_IRR, X_PRIV_P,
- X_PRIV_SAT, X_COST, X_CTR_J, X_NSEG, X_TYPICAL) = range(16, 40)   # X_TYPICAL + segment: its offer
+ X_PRIV_SAT, X_COST, X_NSEG, X_TYPICAL) = range(16, 39)   # X_TYPICAL + segment: its offer
 #: S.PS columns: counters (column 0 is the generic member count), then per-segment state
 (S_SENT, S_RELEVANT, S_IRRELEVANT, S_UNSUBS, S_BACKLASHES, S_DAY_SENT, S_DAY_RELEVANT) = range(1, 8)
 S_QUALITY = 8        # + segment: running share of relevant offers; then the bandit's (alpha, beta)
@@ -61,11 +61,9 @@ def state_width(segments: int, offers: int) -> int:
 
 @njit(cache=True, _nrt=False)
 def _draw(S, j, c, ctr, offset):
-    """``ctx.uniform(c, stream)``: a customer's policy stream counter is shared by every policy
-    of the run (``Customer.pctr``), so the counters live in the first personalisation policy's
-    rows (``X_CTR_J``)."""
-    j0 = int(S.PC[j, X_CTR_J])
-    return P.uniform(S, c, S.PT[j0, P.T_ROW_I] + ctr, offset)
+    """``ctx.uniform(c, stream)``: the draw of policy stream ``offset`` whose counter is row
+    ``ctr`` (a scenario has at most one personalisation policy, so no other policy shares it)."""
+    return P.uniform(S, c, S.PT[j, P.T_ROW_I] + ctr, offset)
 
 
 @njit(cache=True, _nrt=False)

@@ -108,7 +108,6 @@ class CompiledPersonalisation(CompiledProgramme):
         p, X = self.p, PZ
         segs = len(sc.population.segments)
         so = p.segment_offers
-        first = next(j for j, q in enumerate(sc.policies) if q.type == "personalisation")
         out = {X.X_MODE: X.MODES.index(p.mode), X.X_OFFERS: p.offers, X.X_CONC: p.preference_concentration,
                X.X_ACC: p.accuracy, X.X_HALF: p.history_half_purchases, X.X_INTERVAL: p.contact_interval_days,
                X.X_VALIDITY: p.offer_validity_days, X.X_RATE_UP: p.rate_uplift,
@@ -117,8 +116,7 @@ class CompiledPersonalisation(CompiledProgramme):
                X.X_IRR_FATIGUE: p.irrelevant_fatigue, X.X_LAM: math.log(2.0) / p.fatigue_half_life_days,
                X.X_UNSUB: p.unsubscribe_per_fatigue, X.X_SAT_REL: p.satisfaction_relevant,
                X.X_SAT_IRR: p.satisfaction_irrelevant, X.X_PRIV_P: p.privacy_backlash_probability,
-               X.X_PRIV_SAT: p.privacy_satisfaction, X.X_COST: p.cost_per_contact, X.X_CTR_J: first,
-               X.X_NSEG: segs}
+               X.X_PRIV_SAT: p.privacy_satisfaction, X.X_COST: p.cost_per_contact, X.X_NSEG: segs}
         for seg in range(segs):     # Personalisation._typical
             out[X.X_TYPICAL + seg] = so[seg] if seg < len(so) else seg % p.offers
         return out

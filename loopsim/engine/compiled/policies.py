@@ -15,6 +15,7 @@ import numpy as np
 from ...policies.rewards.behaviour import population_mean_rate
 from . import layout as L
 from . import membership as M
+from . import personalisation as PZ
 from . import points as PT
 from . import programmes as P
 from . import referral as R
@@ -55,6 +56,13 @@ class CompiledProgramme:
 
     def config(self, sc) -> dict[int, float]:
         return _mechanisms(sc, self.p.behaviour)
+
+    def state_width(self, sc) -> int:
+        """Columns of ``S.PS`` (counters and shared state) the policy needs."""
+        return max(P.N_PS, getattr(self, "counters", 0))
+
+    def init_state(self, sc, ps: np.ndarray) -> None:
+        """Set the policy's row of ``S.PS`` before the run (default: zeros)."""
 
     def referral_rate_multiplier(self) -> float:
         """The policy's factor on the promoters' referral rate (1: the policy has no such hook)."""
@@ -304,10 +312,59 @@ class CompiledTierPriority(CompiledProgramme):
         return {"tier_priority_contacts": float(run.a["PS"][self.j, T.S_PRIORITISED])}
 
 
+class CompiledPersonalisation(CompiledProgramme):
+    """Personalisation (:mod:`loopsim.policies.personalisation`; kernel: :mod:`.personalisation`)."""
+
+    code = P.PERSONALISATION
+    prefix = "personalisation"
+
+    def config(self, sc) -> dict[int, float]:
+        p, X = self.p, PZ
+        segs = len(sc.population.segments)
+        so = p.segment_offers
+        out = {X.X_MODE: X.MODES.index(p.mode), X.X_OFFERS: p.offers, X.X_CONC: p.preference_concentration,
+               X.X_ACC: p.accuracy, X.X_HALF: p.history_half_purchases, X.X_INTERVAL: p.contact_interval_days,
+               X.X_VALIDITY: p.offer_validity_days, X.X_RATE_UP: p.rate_uplift,
+               X.X_BASKET_UP: p.basket_uplift, X.X_CONV_UP: p.conversion_uplift, X.X_DISC: p.discount_rate,
+               X.X_RESP_REL: p.response_relevant, X.X_RESP_IRR: p.response_irrelevant,
+               X.X_IRR_FATIGUE: p.irrelevant_fatigue, X.X_LAM: math.log(2.0) / p.fatigue_half_life_days,
+               X.X_UNSUB: p.unsubscribe_per_fatigue, X.X_SAT_REL: p.satisfaction_relevant,
+               X.X_SAT_IRR: p.satisfaction_irrelevant, X.X_PRIV_P: p.privacy_backlash_probability,
+               X.X_PRIV_SAT: p.privacy_satisfaction, X.X_COST: p.cost_per_contact, X.X_NSEG: segs}
+        for seg in range(segs):     # Personalisation._typical
+            out[X.X_TYPICAL + seg] = so[seg] if seg < len(so) else seg % p.offers
+        return out
+
+    def state_width(self, sc) -> int:
+        return PZ.state_width(len(sc.population.segments), self.p.offers)
+
+    def init_state(self, sc, ps: np.ndarray) -> None:
+        ps[PZ.S_QUALITY + len(sc.population.segments):] = 1.0     # the bandit's Beta(1, 1) priors
+
+    def on_day(self, run, day: int) -> None:
+        """``Personalisation.on_day``: the platform cost and the day's offer counts."""
+        p, ps = self.p, run.a["PS"][self.j]
+        if p.platform_cost_per_day:
+            run.post_cost(p.platform_cost_per_day, L.L_PERSONAL)
+        if p.mode != "none":
+            run.record("personalisation_offers", float(ps[PZ.S_DAY_SENT]))
+            run.record("personalisation_relevant_offers", float(ps[PZ.S_DAY_RELEVANT]))
+        ps[PZ.S_DAY_SENT] = ps[PZ.S_DAY_RELEVANT] = 0.0
+
+    def summary(self, run) -> dict[str, float]:
+        ps = run.a["PS"][self.j]
+        sent = float(ps[PZ.S_SENT])
+        return {"personalisation_offers": sent,
+                "personalisation_relevant_share": float(ps[PZ.S_RELEVANT]) / sent if sent else math.nan,
+                "personalisation_irrelevant_offers": float(ps[PZ.S_IRRELEVANT]),
+                "personalisation_unsubscribes": float(ps[PZ.S_UNSUBS]),
+                "personalisation_privacy_backlashes": float(ps[PZ.S_BACKLASHES])}
+
+
 #: policy type -> its compiled form
 COMPILED = {"punch_card": CompiledPunchCard, "points": CompiledPoints, "tiers": CompiledTiers,
             "membership": CompiledMembership, "referral": CompiledReferral,
-            "tier_priority": CompiledTierPriority}
+            "tier_priority": CompiledTierPriority, "personalisation": CompiledPersonalisation}
 
 
 def build(sc) -> tuple[list[CompiledProgramme], dict[str, np.ndarray], int, int]:
@@ -319,7 +376,7 @@ def build(sc) -> tuple[list[CompiledProgramme], dict[str, np.ndarray], int, int]
     configs = [pol.config(sc) for pol in pols]
     # a policy may need more columns than the defaults (one per segment, per tier)
     pc = np.zeros((n, max([P.N_PC, *(max(cfg) + 1 for cfg in configs)])))
-    ps = np.zeros((n, max([P.N_PS, *(getattr(pol, "counters", 0) for pol in pols)])))
+    ps = np.zeros((n, max([P.N_PS, *(pol.state_width(sc) for pol in pols)])))
     rows_i = rows_f = 0
     for j, (pol, cfg) in enumerate(zip(pols, configs, strict=True)):
         pt[j] = (pol.code, rows_i, rows_f)
@@ -327,4 +384,5 @@ def build(sc) -> tuple[list[CompiledProgramme], dict[str, np.ndarray], int, int]
         rows_f += P.ROWS_F[pol.code]
         for k, v in cfg.items():
             pc[j, k] = float(v)
+        pol.init_state(sc, ps[j])
     return pols, {"PT": pt, "PC": pc, "PS": ps}, rows_i, rows_f

@@ -13,7 +13,7 @@ import math
 
 from numba import njit
 
-from . import core, membership, points, referral, tier_priority, tiers
+from . import core, membership, personalisation, points, referral, tier_priority, tiers
 from . import layout as L
 from .calendar import push
 from .rand import hi, mixed
@@ -22,7 +22,8 @@ from .rand import hi, mixed
 PUNCH_CARD = 1
 POINTS = 20
 TIERS = 21
-MEMBERSHIP, REFERRAL, TIER_PRIORITY = 30, 31, 32   # 2: personalisation, 20-21: points, tiers
+MEMBERSHIP, REFERRAL, TIER_PRIORITY = 30, 31, 32
+PERSONALISATION = 2
 #: S.PT columns
 T_TYPE, T_ROW_I, T_ROW_F = range(3)
 #: S.PC columns: the behaviour switches (every programme), then the policy's own
@@ -39,8 +40,10 @@ I_REWARDED_EVER, I_STAMPS = 0, 1      # stamps: collected beyond the pre-filled 
 F_LAST_REDEEMED = 0                   # NaN: never redeemed (with rewarded behaviour on)
 #: (points: .points.I_* and F_*, tiers: .tiers.I_* and F_*; literals: no module attribute is
 #: read while the modules import each other)
-ROWS_I = {PUNCH_CARD: 2, POINTS: 4, TIERS: 2, MEMBERSHIP: 3, REFERRAL: 2, TIER_PRIORITY: 0}
-ROWS_F = {PUNCH_CARD: 1, POINTS: 3, TIERS: 4, MEMBERSHIP: 0, REFERRAL: 0, TIER_PRIORITY: 0}
+ROWS_I = {PUNCH_CARD: 2, POINTS: 4, TIERS: 2, MEMBERSHIP: 3, REFERRAL: 2, TIER_PRIORITY: 0,
+          PERSONALISATION: 7}
+ROWS_F = {PUNCH_CARD: 1, POINTS: 3, TIERS: 4, MEMBERSHIP: 0, REFERRAL: 0, TIER_PRIORITY: 0,
+          PERSONALISATION: 3}
 
 
 # ------------------------------------------------------------------ mechanisms (behaviour.py)
@@ -165,6 +168,8 @@ def on_acquire(S, c, t):
             points.on_acquire(S, j, c, t)
         elif S.PT[j, T_TYPE] == TIERS:
             tiers.on_acquire(S, j, c, t)
+        elif S.PT[j, T_TYPE] == PERSONALISATION:
+            personalisation.on_acquire(S, j, c, t)
 
 
 @njit(cache=True, _nrt=False)
@@ -183,6 +188,8 @@ def on_reactivate(S, c, t):
             S.PS[j, S_MEMBERS] += 1
         if S.PT[j, T_TYPE] == TIERS:
             tiers.on_reactivate(S, j, c, t)
+        elif S.PT[j, T_TYPE] == PERSONALISATION:
+            personalisation.on_reactivate(S, j, c, t)
 
 
 @njit(cache=True, _nrt=False)
@@ -204,12 +211,17 @@ def on_purchase(S, c, t, k, gross):
             disc, rew = membership.on_purchase(S, j, c, gross, disc, rew)
         elif S.PT[j, T_TYPE] == REFERRAL:
             disc = referral.on_purchase(S, j, c, gross, disc)
+        elif S.PT[j, T_TYPE] == PERSONALISATION:
+            disc = personalisation.on_purchase(S, j, c, t, gross, disc)
     return disc, rew
 
 
 @njit(cache=True, _nrt=False)
 def spend_multiplier(S, c, t, gross):
     """``gross`` times the policies' spend multipliers."""
+    for j in range(S.PT.shape[0]):
+        if S.PT[j, T_TYPE] == PERSONALISATION:
+            gross *= personalisation.spend_multiplier(S, j, c, t)
     return gross
 
 
@@ -219,6 +231,8 @@ def conversion_multiplier(S, c, t, stage, p):
     for j in range(S.PT.shape[0]):
         if S.PT[j, T_TYPE] == REFERRAL:
             p *= referral.conversion(S, j, c)
+        if S.PT[j, T_TYPE] == PERSONALISATION:
+            p *= personalisation.conversion_multiplier(S, j, c)
     return p
 
 
@@ -249,6 +263,8 @@ def timer(S, c, j, kind, t):
         tiers.timer(S, j, c, kind, t)
     elif S.PT[j, T_TYPE] == MEMBERSHIP:
         membership.renew(S, j, c, t)
+    if S.PT[j, T_TYPE] == PERSONALISATION:
+        personalisation.contact(S, j, c, t)
 
 
 @njit(cache=True, _nrt=False)
@@ -271,6 +287,8 @@ def rate_multiplier(S, c, t, rate):
             rate *= tiers.rate(S, j, c, t)
         elif S.PT[j, T_TYPE] == MEMBERSHIP:
             rate *= membership.rate(S, j, c)
+        elif S.PT[j, T_TYPE] == PERSONALISATION:
+            rate *= personalisation.rate_multiplier(S, j, c, t)
     return rate
 
 

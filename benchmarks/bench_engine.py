@@ -85,15 +85,16 @@ def _run_loopsim(engine: str, scenario: Path, n: int, agents: int, days: float,
 
 
 def _child(model: str, n: int, agents: int, days: float = 365.0,
-           contact_p: float = BASE_CONTACT_P, scenario: Path = PLAIN) -> dict:
+           contact_p: float = BASE_CONTACT_P, scenario: Path | None = None) -> dict:
     """One measurement, in this process: ``model`` (``reference``, or loopsim's ``compiled`` /
     ``python`` engine, ``loopsim`` = the engine ``auto`` picks) with ``n`` customers, ``agents``
-    agents, ``days`` days and ``contact_p`` contacts per purchase. Seconds are wall time of the
+    agents, ``days`` days and ``contact_p`` contacts per purchase, loopsim on ``scenario``
+    (default :data:`PLAIN`). Seconds are wall time of the
     simulation; peak MB is this process's max RSS so far."""
     if model == "reference":
         out = _run_reference(n, agents, days, contact_p)
     else:
-        out = _run_loopsim(model, scenario, n, agents, days, contact_p)
+        out = _run_loopsim(model, scenario or PLAIN, n, agents, days, contact_p)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0   # Linux: KiB
     out.update(model=model, n=n, days=days, agents=agents, peak_mb=peak_mb,
                customer_years_per_s=n * days / 365.0 / out["seconds"])
@@ -101,11 +102,11 @@ def _child(model: str, n: int, agents: int, days: float = 365.0,
 
 
 def measure(model: str, n: int, agents: int, days: float = 365.0,
-            contact_p: float = BASE_CONTACT_P, scenario: Path = PLAIN) -> dict:
+            contact_p: float = BASE_CONTACT_P, scenario: Path | None = None) -> dict:
     """:func:`_child` in a fresh subprocess (its own peak memory). A run that fails gives a row
     with ``error`` (its last line of stderr) instead of stopping the benchmark."""
     cmd = [sys.executable, __file__, "--child", model, "--n", str(n), "--agents", str(agents),
-           "--days", str(days), "--contact-p", str(contact_p), "--scenario", str(scenario)]
+           "--days", str(days), "--contact-p", str(contact_p), "--scenario", str(scenario or PLAIN)]
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode != 0:
         lines = out.stderr.strip().splitlines() or [f"exit code {out.returncode}"]
@@ -280,7 +281,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--child", choices=MODELS, help=argparse.SUPPRESS)
     ap.add_argument("--days", type=float, default=365.0, help=argparse.SUPPRESS)
     ap.add_argument("--contact-p", type=float, default=BASE_CONTACT_P, help=argparse.SUPPRESS)
-    ap.add_argument("--scenario", type=Path, default=PLAIN, help=argparse.SUPPRESS)
+    ap.add_argument("--scenario", type=Path, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     a.sizes = a.sizes or ([2_000, 20_000] if a.quick else [10_000, 100_000, 1_000_000])
     if a.no_million:

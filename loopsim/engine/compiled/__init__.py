@@ -18,9 +18,11 @@ from ...records import RunRecords
 
 def unsupported(sc) -> str | None:
     """Why ``sc`` cannot run on the compiled engine (a policy without a compiled form), or None."""
-    if sc.policies:
-        names = ", ".join(sorted({p.type for p in sc.policies}))
-        return f"policies without a compiled form: {names}"
+    from .policies import COMPILED
+
+    missing = sorted({p.type for p in sc.policies if p.type not in COMPILED})
+    if missing:
+        return f"policies without a compiled form: {', '.join(missing)}"
     return None
 
 

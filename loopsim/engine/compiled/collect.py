@@ -95,7 +95,8 @@ def collect(run: CompiledRun) -> RunRecords:
         contacts=_contacts(a, run.channels), ledger=_ledger(run), daily=daily, series={},
         final_active=int(ctl[L.N_ACTIVE]), final_class=[int(ctl[L.NC0]), int(ctl[L.NC1]), int(ctl[L.NC2])],
         prospects=run.prospects, funnel_entered=a["funnel_entered"][:6].tolist(), referrals=run.referrals,
-        winback_attempts=int(ctl[L.WB_ATT]), winbacks=int(ctl[L.WB_SUC]), desk=_desk(run))
+        winback_attempts=int(ctl[L.WB_ATT]), winbacks=int(ctl[L.WB_SUC]), desk=_desk(run),
+        policy_summaries=[p.summary(run) for p in run.policies])
 
 
 def _transactions_empty() -> pd.DataFrame:

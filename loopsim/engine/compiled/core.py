@@ -13,6 +13,7 @@ import math
 from numba import njit
 
 from . import layout as L
+from . import programmes
 from .calendar import push
 from .layout import (
     ACTIVE,
@@ -108,8 +109,11 @@ def change_satisfaction(S, c, delta, t):
 
 
 @njit(cache=True, _nrt=False)
-def churn_hooks(S, c, mult):
-    """``mult`` times the churn multipliers of the hooks (the desk's unresolved problems)."""
+def churn_hooks(S, c, mult, t):
+    """``mult`` times the churn multipliers of the hooks at day ``t``: the policies' in order,
+    then the desk's (unresolved problems)."""
+    if S.PT.shape[0]:
+        mult = programmes.churn_multiplier(S, c, t, mult)
     if S.cf[UNRES_HOOK] != 0.0:
         n = S.I[L.C_UNRES, c]
         mult *= math.pow(S.cf[UNRES_MULT], float(n)) if n else 1.0
@@ -117,13 +121,13 @@ def churn_hooks(S, c, mult):
 
 
 @njit(cache=True, _nrt=False)
-def defection_hazard(S, c):
-    """The customer's defection hazard now, (total, competitor part), 1/day."""
+def defection_hazard(S, c, t):
+    """The customer's defection hazard at day ``t``, (total, competitor part), 1/day."""
     cf = S.cf
     mult = cf[HAZARD_SCALE]
     if cf[SAT_EFFECT]:
         mult *= math.exp(cf[SAT_EFFECT] * (cf[SAT_REF] - S.F[L.C_SAT, c]))
-    mult = churn_hooks(S, c, mult)
+    mult = churn_hooks(S, c, mult, t)
     comp = cf[COMP_H] * S.F[L.C_S_PRICE, c] * mult
     return S.F[L.C_HAZARD, c] * mult + comp, comp
 
@@ -139,7 +143,7 @@ def defection_start(S, c, t):
 
 @njit(cache=True, _nrt=False)
 def defection_refresh(S, c, t):
-    h = defection_hazard(S, c)[0]
+    h = defection_hazard(S, c, t)[0]
     dh = S.F[L.C_DH, c]
     if h == dh:
         return
@@ -165,7 +169,7 @@ def refresh_churn(S, c, t):
 def defect(S, c, t, seq):
     if S.I[L.C_DWAKE, c] != seq or S.I[L.C_STATUS, c] != ACTIVE:
         return
-    h, comp = defection_hazard(S, c)
+    h, comp = defection_hazard(S, c, t)
     u = hi(mixed(S.key[c] + _BDEF, DEFECTION_REASON_DRAWS + S.I[L.C_WINBACKS, c]))
     churn(S, c, t, R_COMPETITOR if u * h < comp else R_LAPSED)
 
@@ -187,6 +191,8 @@ def churn(S, c, t, reason):
     if cf[TRACK_PROM] != 0.0 and S.I[L.C_NPS, c] == 2:
         prom_discard(S, c)
     S.D[L.D_CHURNED, min(int(t), S.ctl[DAYS])] += 1
+    if S.PT.shape[0]:
+        programmes.on_churn(S, c)
     if cf[WB_ENABLED] != 0.0 and t + cf[WB_DELAY] < cf[HORIZON]:
         push(S, t + cf[WB_DELAY], c, W_WINBACK, 0)
 

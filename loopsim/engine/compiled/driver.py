@@ -33,7 +33,7 @@ class CompiledRun:
         self.market_rng = self.streams.generator("market")
         self.horizon = float(sc.time.horizon_days)
         self.days = int(math.ceil(self.horizon))
-        self.a, self.channels = build(sc, sc.market.initial_customers)
+        self.a, self.channels, self.policies = build(sc, sc.market.initial_customers)
         self.next_id = 0
         self.prospects = 0
         self.referrals = 0
@@ -107,6 +107,7 @@ class CompiledRun:
     def _tick(self, day: int) -> None:
         """The market at the start of ``day`` (``Market._daily``'s loop body)."""
         sc, ctl = self.sc, self.a["ctl"]
+        self.tick_day = day
         m, adv = sc.market, sc.journey.advocacy
         frac = min(1.0, self.horizon - day)
         for name, i in (("active", L.N_ACTIVE), ("promoters", L.NC2), ("detractors", L.NC0),
@@ -134,6 +135,12 @@ class CompiledRun:
             n_ref = int(min(n_ref, room - n_aw))
         if n_aw + n_ref:
             self._arrivals(day, frac, n_aw, n_ref, mk_rate, lam_aw)
+        for pol in self.policies:
+            pol.on_day(self, day)
+
+    def post_cost(self, amount: float) -> None:
+        """A policy's running cost now (``ctx.post("programme_cost", amount)`` in a tick)."""
+        self._post(L.L_PROGRAMME, self.tick_day, amount)
 
     def _arrivals(self, day: int, frac: float, n_aw: int, n_ref: int, mk_rate: float,
                   lam_aw: float) -> None:

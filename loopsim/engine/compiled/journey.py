@@ -8,6 +8,7 @@ import math
 from numba import njit
 
 from . import layout as L
+from . import programmes
 from .calendar import push
 from .core import (
     change_satisfaction,
@@ -132,6 +133,8 @@ def acquire(S, c, t, first_purchase):
     S.I[L.C_STAGE, c] = 0 if (cf[AFTER_EVERY] != 0.0 or not first_purchase) else 1
     if cf[HAZARD_PROCESS] != 0.0:
         defection_start(S, c, t)
+    if S.PT.shape[0]:
+        programmes.on_acquire(S, c)
     if cf[OB_ENABLED] != 0.0 and first_purchase:
         push(S, t + cf[OB_DURATION], c, W_ONBOARDED, 0)
         if cf[OB_CONTACT_P] > 0:
@@ -165,7 +168,8 @@ def purchase(S, c, t):
             gross = S.F[L.C_SCALE, c] * S.MISC[L.NOISE_VAL, seg]
         else:
             gross = S.F[L.C_SCALE, c] * ppf(S.spec[SPEC_NOISE + seg], lo(z))
-    book(S, c, t, k, gross, 0.0, 0.0)
+    disc = programmes.on_purchase(S, c, t, gross) if S.PT.shape[0] else 0.0
+    book(S, c, t, k, gross, disc, disc)
     experience(S, c, t, k)
     next_event(S, c, t, k, hi(z))
 
@@ -238,7 +242,7 @@ def next_event(S, c, t, k, u_next):
         mult = 1.0
         if cf[SAT_EFFECT]:
             mult = math.exp(cf[SAT_EFFECT] * (cf[SAT_REF] - S.F[L.C_SAT, c]))
-        mult = churn_hooks(S, c, mult)
+        mult = churn_hooks(S, c, mult, t)
         if S.F[L.C_P_DROP, c] > 0.0 and k >= S.I[L.C_STAGE, c]:
             z = mixed(key + BC, 2 * k)
             if hi(z) < S.F[L.C_P_DROP, c] * mult:
@@ -251,6 +255,8 @@ def next_event(S, c, t, k, u_next):
         else:
             tot = S.F[L.C_HAZARD, c] * mult
     rate = S.F[L.C_RATE, c]
+    if S.PT.shape[0]:
+        rate = programmes.rate_multiplier(S, c, rate)
     if rate <= 0.0:
         dt = math.inf
     elif S.I[L.C_PERIODIC, c]:
@@ -299,4 +305,6 @@ def winback(S, c, t):
         prom_add(S, c)
     if cf[HAZARD_PROCESS] != 0.0:
         defection_start(S, c, t)
+    if S.PT.shape[0]:
+        programmes.on_reactivate(S, c)
     purchase(S, c, t)

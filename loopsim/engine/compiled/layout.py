@@ -46,6 +46,8 @@ SERVED, ABANDONED, BALKED = 0, 1, 2
 W_FUNNEL, W_PURCHASE, W_CHURN, W_WINBACK, W_ONBOARDED, W_DEFECT = range(6)
 # ... and the desk's callbacks (x = a contact slot, a channel or a customer)
 K_ARRIVE, K_RENEGE, K_FINISHED, K_SHIFT, K_REPEAT = 10, 11, 12, 13, 14
+# ... and a policy timer: re-read a customer's defection hazard (``ctx.at(t, ctx.refresh_churn, c)``)
+K_REFRESH = 15
 
 # ---------------------------------------------------------------- ledger kinds (records.LEDGER_KINDS)
 L_REVENUE, L_FEE, L_REWARD, L_ACQ, L_SERVICE, L_PERSONAL, L_PROGRAMME, L_WINBACK, L_FIXED = range(9)
@@ -88,6 +90,6 @@ GROUPS = {
     "LEDD": ("f8", "day", ('led_daily0',)),
     "MISC": ("f8", "fixed", ('conv', 'noise_fixed', 'noise_val', 'prof_share', 'prof_cum', 'led_total', 'led_disc')),
 }
-#: the state tuple's fields: the groups, then the quantile specs, the channels' shift steps, the
-#: counters and the configuration
-FIELDS = (*GROUPS, "STF", "STN", "spec", "ctl", "cf")
+#: the state tuple's fields: the groups, then the channels' shift steps, the quantile specs, the
+#: counters, the configuration and the policies' state (:mod:`.programmes`)
+FIELDS = (*GROUPS, "STF", "STN", "spec", "ctl", "cf", "PI", "PF", "PT", "PC", "PS")

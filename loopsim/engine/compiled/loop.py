@@ -8,8 +8,9 @@ import math
 from numba import njit
 
 from . import layout as L
+from . import programmes
 from .calendar import next_entry, open_day, peek_time, push, release
-from .core import churn, defect, defection_refresh, defection_start
+from .core import churn, defect, defection_refresh, defection_start, refresh_churn
 from .desk import arrive_contact, finished, renege, repeat, start_shifts, step, unref
 from .journey import (
     acquire,
@@ -89,6 +90,8 @@ def _dispatch(S, kind, x, a, seq, t):
         step(S, x, a, t)
     elif kind == K_REPEAT:
         repeat(S, x, a, t)
+    elif kind == L.K_REFRESH:
+        refresh_churn(S, x, t)
 
 
 @njit(cache=True, _nrt=False)
@@ -163,6 +166,8 @@ def existing_cohort(S, lo_id, hi_id):
         S.F[L.C_AWARE_AT, c] = 0.0
         become_active(S, c, 0.0)
         S.I[L.C_STAGE, c] = 0
+        if S.PT.shape[0]:
+            programmes.on_acquire(S, c)
         S.I[L.C_CHANNEL, c] = CH_EXISTING
         z = mixed(S.key[c] + BI, INITIAL_FIRST_EVENT_DRAW)
         _first_event(S, c, hi(z), lo(z))
@@ -172,6 +177,8 @@ def existing_cohort(S, lo_id, hi_id):
 def _first_event(S, c, un, uh):
     cf = S.cf
     rate = S.F[L.C_RATE, c]
+    if S.PT.shape[0]:
+        rate = programmes.rate_multiplier(S, c, rate)
     if rate <= 0.0:
         dt = math.inf
     elif S.I[L.C_PERIODIC, c]:

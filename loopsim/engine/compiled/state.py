@@ -23,7 +23,7 @@ from .rand import spec_of
 State = namedtuple("State", L.FIELDS)
 
 #: pools that grow: their groups (columns = rows of the pool)
-_POOLS = {"customers": ("key", "F", "I"), "events": ("EVT", "EVI"), "contacts": ("KF", "KI", "Q"),
+_POOLS = {"customers": ("key", "F", "I", "PI", "PF"), "events": ("EVT", "EVI"), "contacts": ("KF", "KI", "Q"),
           "tx": ("TXF", "TXI"), "clog": ("CLF", "CLI")}
 #: fill values of new pool rows (default 0)
 _FILL = {"c_wake": -1, "c_dwake": -1, "c_prom_pos": -1, "c_referred_by": -1, "c_dh": -1.0,
@@ -55,6 +55,8 @@ class Arrays(dict):
             for i, name in enumerate(names):
                 if name in _FILL:
                     (new if new.ndim == 1 else new[i])[:] = _FILL[name]
+            if g == "PF":
+                new[:] = math.nan     # a programme's per-customer times: NaN = never
             new[..., :have] = old
             self[g] = new
         return True
@@ -165,12 +167,19 @@ def _fixed(sc, a: Arrays, days: int) -> None:
         cf[L.PROFILE_INV0] = profile.inverse(0.0)
 
 
-def build(sc, customers: int) -> tuple[Arrays, list]:
-    """The initial state of a run of ``sc`` with room for ``customers``; and its channels."""
+def build(sc, customers: int) -> tuple[Arrays, list, list]:
+    """The initial state of a run of ``sc`` with room for ``customers``; its channels and its
+    compiled policies."""
+    from .policies import build as build_policies
+
     a = Arrays()
+    pols, tables, rows_i, rows_f = build_policies(sc)
+    a.update(tables)
+    a["PI"] = np.zeros((rows_i, 0), dtype=np.int64)
+    a["PF"] = np.zeros((rows_f, 0))
     for groups in _POOLS.values():
         for g in groups:
-            if g != "Q":
+            if g not in ("Q", "PI", "PF"):
                 a[g] = _empty(g, 0)
     days = int(math.ceil(sc.time.horizon_days))
     a["ctl"] = np.zeros(L.N_CTL, dtype=np.int64)
@@ -190,4 +199,4 @@ def build(sc, customers: int) -> tuple[Arrays, list]:
     a.ensure("contacts", 256)
     a.ensure("tx", 4096)
     a.ensure("clog", 1024)
-    return a, channels
+    return a, channels, pols

@@ -124,8 +124,12 @@ def _loopsim_command() -> list[str]:
 
 
 def _wall(cmd: list[str], env: dict[str, str]) -> float:
+    """Wall seconds of ``cmd`` run in the repository; a failure raises with its last line."""
     t0 = time.perf_counter()
-    subprocess.run(cmd, env=env, check=True, capture_output=True, cwd=ROOT)
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
+    if out.returncode != 0:
+        lines = out.stderr.strip().splitlines() or [f"exit code {out.returncode}"]
+        raise RuntimeError(f"{' '.join(cmd[-4:])}: {lines[-1]}")
     return time.perf_counter() - t0
 
 
@@ -227,7 +231,7 @@ def _per_customer(scale: dict, which: int) -> str:
                      for n, r in rows if r is not None and "error" not in r)
 
 
-def summarise(scale: dict, feats: dict, start: dict[str, float] | None) -> None:
+def summarise(scale: dict, feats: dict) -> None:
     """The targets and checks, as ratios measured in this run."""
     print()
     for n, (fast, ref) in scale.items():
@@ -247,9 +251,6 @@ def summarise(scale: dict, feats: dict, start: dict[str, float] | None) -> None:
     util = feats["desk under load"][0].get("utilisation")
     if util is not None:
         print(f"desk under load: agent utilisation {util:.2f} (from the run's summary)")
-    if start:
-        line = ", ".join(f"{k} {v:.1f} s" for k, v in start.items())
-        print(f"loopsim run scenarios/baseline.toml, wall time: {line}")
 
 
 def _horizon(scale: dict, feats: dict) -> None:
@@ -273,7 +274,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")],
                     help="customers of the scale rows, comma-separated (default 10000,100000,1000000)")
     ap.add_argument("--n", type=int, help="customers of the other rows (default 100000; --quick 20000)")
-    ap.add_argument("--agents", type=int, default=10, help="service agents per 100,000 customers")
+    ap.add_argument("--agents", type=int, default=10,
+                    help="service agents per 100,000 customers (with --child: of that run)")
     ap.add_argument("--reference-million", action="store_true",
                     help="also run the reference at 1M customers (about 2 minutes on an idle core)")
     ap.add_argument("--no-million", action="store_true", help="skip the 1M-customer rows")
@@ -304,8 +306,14 @@ def main(argv: list[str] | None = None) -> None:
         side = measure("reference", a.n, agents_for(a.n, a.agents))
         print(fmt_row(f"reference {a.n:,}", side), flush=True)
     feats = feature_rows(a.n, a.agents, side)
-    start = None if a.no_startup else startup(cold=not a.quick)
-    summarise(scale, feats, start)
+    summarise(scale, feats)
+    if not a.no_startup:
+        try:
+            start = startup(cold=not a.quick)
+            line = ", ".join(f"{k} {v:.1f} s" for k, v in start.items())
+        except RuntimeError as exc:
+            line = f"failed: {exc}"
+        print(f"loopsim run scenarios/baseline.toml, wall time: {line}")
     print(f"at the end: {_load()}")
 
 

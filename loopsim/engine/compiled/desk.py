@@ -13,6 +13,7 @@ import math
 from numba import njit
 
 from . import layout as L
+from . import programmes
 from .calendar import push
 from .core import change_satisfaction, churn, post, refresh_churn
 from .layout import (
@@ -318,7 +319,7 @@ def arrive_contact(S, k):
     t = S.KF[L.K_T, k]
     S.ctl[OPENED] += 1
     S.KI[L.K_SEQ, k] = S.ctl[OPENED]
-    S.KI[L.K_PRIO, k] = 0
+    S.KI[L.K_PRIO, k] = programmes.priority(S, c, t) if S.PT.shape[0] else 0
     if S.CHI[L.CH_SELF, ch]:
         S.KI[L.K_DONE, k] = 1
         S.KF[L.K_WAIT, k] = 0.0

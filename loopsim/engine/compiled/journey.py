@@ -96,8 +96,11 @@ def funnel_step(S, c, t):
     if stage >= N_STAGES:      # an initial cohort member whose first purchase is now
         acquire(S, c, t, True)
         return
+    p = S.MISC[L.CONV, stage]
+    if S.PT.shape[0]:
+        p = programmes.conversion_multiplier(S, c, t, stage, p)
     u = lo(mixed(S.key[c] + BF, stage))
-    if u >= S.MISC[L.CONV, stage]:
+    if u >= p:
         S.I[L.C_STATUS, c] = LOST
         S.ctl[IN_FUNNEL] -= 1
         return
@@ -168,8 +171,11 @@ def purchase(S, c, t):
             gross = S.F[L.C_SCALE, c] * S.MISC[L.NOISE_VAL, seg]
         else:
             gross = S.F[L.C_SCALE, c] * ppf(S.spec[SPEC_NOISE + seg], lo(z))
-    disc = programmes.on_purchase(S, c, t, gross) if S.PT.shape[0] else 0.0
-    book(S, c, t, k, gross, disc, disc)
+    disc = rew = 0.0
+    if S.PT.shape[0]:
+        gross = programmes.spend_multiplier(S, c, t, gross)
+        disc, rew = programmes.on_purchase(S, c, t, k, gross)
+    book(S, c, t, k, gross, disc, rew + disc)
     experience(S, c, t, k)
     next_event(S, c, t, k, hi(z))
 
@@ -290,8 +296,11 @@ def winback(S, c, t):
     cf = S.cf
     S.ctl[WB_ATT] += 1
     post(S, L_WINBACK, t, cf[WB_COST], c)
+    p = cf[WB_P]
+    if S.PT.shape[0]:
+        p = programmes.winback_multiplier(S, c, t, p)
     u = hi(mixed(S.key[c] + BA, S.I[L.C_WINBACKS, c] + (S.I[L.C_PURCHASES, c] << WINBACK_PURCHASE_SHIFT)))
-    if u >= cf[WB_P]:
+    if u >= p:
         return
     S.ctl[WB_SUC] += 1
     S.D[L.D_WON_BACK, min(int(t), S.ctl[DAYS])] += 1

@@ -9,8 +9,8 @@ from __future__ import annotations
 # ---------------------------------------------------------------- ctl: int64 counters and cursors
 (SEQ, CAL_DAY, CUR_N, CUR_I, SIDE_N, EV_FREE_N, EV_USED, K_FREE_N, K_USED, TX_N, CL_N, ACQ_N,
  PROM_N, N_ACTIVE, NC0, NC1, NC2, IN_FUNNEL, WB_ATT, WB_SUC, OPENED, REPEATS, RECOVERIES,
- DEFECTIONS, IN_FLIGHT, UNRES_N, DAYS, N_CH, STOPPED) = range(29)
-N_CTL = 29
+ DEFECTIONS, IN_FLIGHT, UNRES_N, DAYS, N_CH, STOPPED, P_REDEEMED) = range(30)
+N_CTL = 30
 
 # ---------------------------------------------------------------- cf: float64 configuration
 (HORIZON, DELTA, DISCOUNTING, MARGIN, EXP_FIXED, EXP_VALUE, LR, SAT_EFFECT, SAT_REF, PROM_TH,
@@ -48,6 +48,8 @@ W_FUNNEL, W_PURCHASE, W_CHURN, W_WINBACK, W_ONBOARDED, W_DEFECT = range(6)
 K_ARRIVE, K_RENEGE, K_FINISHED, K_SHIFT, K_REPEAT = 10, 11, 12, 13, 14
 # ... and a policy timer: re-read a customer's defection hazard (``ctx.at(t, ctx.refresh_churn, c)``)
 K_REFRESH = 15
+# ... and a policy's own timer (x = a customer, a = policy index * 64 + the policy's timer kind)
+K_POLICY = 16
 
 # ---------------------------------------------------------------- ledger kinds (records.LEDGER_KINDS)
 L_REVENUE, L_FEE, L_REWARD, L_ACQ, L_SERVICE, L_PERSONAL, L_PROGRAMME, L_WINBACK, L_FIXED = range(9)

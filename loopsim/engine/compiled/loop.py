@@ -92,6 +92,8 @@ def _dispatch(S, kind, x, a, seq, t):
         repeat(S, x, a, t)
     elif kind == L.K_REFRESH:
         refresh_churn(S, x, t)
+    elif kind == L.K_POLICY:
+        programmes.timer(S, x, a // 64, a % 64, t)
 
 
 @njit(cache=True, _nrt=False)

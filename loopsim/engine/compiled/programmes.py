@@ -16,6 +16,7 @@ from numba import njit
 from . import core
 from . import layout as L
 from .calendar import push
+from .rand import hi, mixed
 
 # ------------------------------------------------------------------ policy types and table slots
 PUNCH_CARD = 1
@@ -26,10 +27,10 @@ T_TYPE, T_ROW_I, T_ROW_F = range(3)
  M_CHURN_REDUCTION, M_DILUTION, M_REWARDED, M_REWARDED_SAT, M_ILLUSORY_STRENGTH, M_SWITCHING,
  M_SWITCHING_STRENGTH) = range(15)
 P_REQ, P_PRE, P_VALUE = 15, 16, 17
-N_PC = 24
+N_PC = 48
 #: S.PS columns (counters)
 (S_MEMBERS, S_REDEMPTIONS, S_STAMPS, S_CARDS_STARTED, S_CARDS_COMPLETED, S_REWARD_VALUE) = range(6)
-N_PS = 8
+N_PS = 16
 #: per-customer rows of a programme: PI (ints) and PF (floats)
 I_REWARDED_EVER, I_STAMPS = 0, 1      # stamps: collected beyond the pre-filled ones
 F_LAST_REDEEMED = 0                   # NaN: never redeemed (with rewarded behaviour on)
@@ -104,6 +105,7 @@ def _punch_purchase(S, j, c, t, gross, disc):
         S.PS[j, S_REWARD_VALUE] += value
         s = pre
         S.PS[j, S_CARDS_STARTED] += 1
+        S.ctl[L.P_REDEEMED] = 1
         _redeemed(S, j, c, t)
     else:
         s += 1
@@ -163,13 +165,57 @@ def on_reactivate(S, c):
 
 
 @njit(cache=True, _nrt=False)
-def on_purchase(S, c, t, gross):
-    """The policies' purchase hooks; returns the discount (currency) they give."""
+def on_purchase(S, c, t, k, gross):
+    """The policies' purchase hooks on purchase number ``k`` (``gross``: list price); returns the
+    discount and the other reward cost they give (currency), ``Purchase.discount`` and
+    ``Purchase.reward_cost``. ``S.ctl[P_REDEEMED]`` is ``Purchase.redeemed``."""
     disc = 0.0
+    rew = 0.0
+    S.ctl[L.P_REDEEMED] = 0
     for j in range(S.PT.shape[0]):
         if S.PT[j, T_TYPE] == PUNCH_CARD:
             disc = _punch_purchase(S, j, c, t, gross, disc)
-    return disc
+    return disc, rew
+
+
+@njit(cache=True, _nrt=False)
+def spend_multiplier(S, c, t, gross):
+    """``gross`` times the policies' spend multipliers."""
+    return gross
+
+
+@njit(cache=True, _nrt=False)
+def conversion_multiplier(S, c, t, stage, p):
+    """Conversion probability ``p`` of funnel ``stage`` times the policies' multipliers."""
+    return p
+
+
+@njit(cache=True, _nrt=False)
+def winback_multiplier(S, c, t, p):
+    """Win-back probability ``p`` times the policies' multipliers."""
+    return p
+
+
+@njit(cache=True, _nrt=False)
+def priority(S, c, t):
+    """The customer's service priority: the lowest of the policies' (0 without one)."""
+    prio = 0
+    return prio
+
+
+@njit(cache=True, _nrt=False)
+def timer(S, c, j, kind, t):
+    """Policy ``j``'s timer ``kind`` for customer ``c`` fires at ``t`` (``ctx.at``)."""
+    return
+
+
+@njit(cache=True, _nrt=False)
+def uniform(S, c, row, offset):
+    """``ctx.uniform(c, stream)``: the next draw of the customer's policy stream (``offset`` =
+    ``rng.policy_offset(stream)`` as uint64), its counter in per-customer row ``row`` of ``S.PI``."""
+    n = S.PI[row, c]
+    S.PI[row, c] = n + 1
+    return hi(mixed(S.key[c] + offset, n))
 
 
 @njit(cache=True, _nrt=False)

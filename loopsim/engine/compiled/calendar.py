@@ -22,7 +22,7 @@ def alloc(S):
     ctl = S.ctl
     if ctl[EV_FREE_N] > 0:
         ctl[EV_FREE_N] -= 1
-        return S.EVI[L.EV_FREE, ctl[EV_FREE_N]]
+        return S.EVL[L.EV_FREE, ctl[EV_FREE_N]]
     e = ctl[EV_USED]
     ctl[EV_USED] = e + 1
     return e
@@ -32,7 +32,7 @@ def alloc(S):
 def release(S, e):
     """Give entry ``e`` back to the pool."""
     ctl = S.ctl
-    S.EVI[L.EV_FREE, ctl[EV_FREE_N]] = e
+    S.EVL[L.EV_FREE, ctl[EV_FREE_N]] = e
     ctl[EV_FREE_N] += 1
 
 
@@ -46,7 +46,7 @@ def _before(S, a, b):
 
 @njit(cache=True, _nrt=False)
 def _side_push(S, e):
-    h = S.EVI[L.SIDE]
+    h = S.EVL[L.SIDE]
     i = S.ctl[SIDE_N]
     S.ctl[SIDE_N] = i + 1
     while i > 0:
@@ -62,7 +62,7 @@ def _side_push(S, e):
 @njit(cache=True, _nrt=False)
 def side_pop(S):
     """Remove and return the first entry of the day's heap."""
-    h = S.EVI[L.SIDE]
+    h = S.EVL[L.SIDE]
     top = h[0]
     n = S.ctl[SIDE_N] - 1
     S.ctl[SIDE_N] = n
@@ -123,14 +123,14 @@ def open_day(S, day):
     """Start day ``day``: its entries, sorted by (time, seq), become the day's list ``cur``."""
     n = 0
     e = S.D[L.BK_HEAD, day]
-    cur = S.EVI[L.CUR]
+    cur = S.EVL[L.CUR]
     while e >= 0:
         cur[n] = e
         n += 1
         e = S.EVI[L.EV_NEXT, e]
     S.D[L.BK_HEAD, day] = -1
     S.D[L.BK_TAIL, day] = -1
-    _merge_sort(S, cur, S.EVI[L.TMP], n)
+    _merge_sort(S, cur, S.EVL[L.TMP], n)
     ctl = S.ctl
     ctl[CUR_N] = n
     ctl[CUR_I] = 0
@@ -182,11 +182,11 @@ def next_entry(S):
     ctl = S.ctl
     i = ctl[CUR_I]
     n = ctl[CUR_N]
-    if ctl[SIDE_N] > 0 and (i >= n or S.EVT[S.EVI[L.SIDE, 0]] < S.EVT[S.EVI[L.CUR, i]]):
+    if ctl[SIDE_N] > 0 and (i >= n or S.EVT[S.EVL[L.SIDE, 0]] < S.EVT[S.EVL[L.CUR, i]]):
         return side_pop(S)
     if i < n:
         ctl[CUR_I] = i + 1
-        return S.EVI[L.CUR, i]
+        return S.EVL[L.CUR, i]
     return -1
 
 
@@ -197,7 +197,7 @@ def peek_time(S):
     i = ctl[CUR_I]
     t = np.inf
     if i < ctl[CUR_N]:
-        t = S.EVT[S.EVI[L.CUR, i]]
-    if ctl[SIDE_N] > 0 and S.EVT[S.EVI[L.SIDE, 0]] < t:
-        t = S.EVT[S.EVI[L.SIDE, 0]]
+        t = S.EVT[S.EVL[L.CUR, i]]
+    if ctl[SIDE_N] > 0 and S.EVT[S.EVL[L.SIDE, 0]] < t:
+        t = S.EVT[S.EVL[L.SIDE, 0]]
     return t

@@ -131,7 +131,7 @@ def room(S, ev_room, k_room, row_room):
     ctl = S.ctl
     if ctl[EV_FREE_N] + S.EVT.shape[0] - ctl[EV_USED] < ev_room:
         return False
-    if S.EVI.shape[1] - ctl[SIDE_N] < ev_room:
+    if S.EVL.shape[1] - ctl[SIDE_N] < ev_room:
         return False
     if ctl[K_FREE_N] + S.KI.shape[1] - ctl[K_USED] < k_room:
         return False

@@ -10,8 +10,9 @@ from numba import njit
 from . import layout as L
 from . import programmes
 from .calendar import next_entry, open_day, peek_time, push, release
+from .contacts import unref
 from .core import churn, defect, defection_refresh, defection_start, refresh_churn
-from .desk import arrive_contact, finished, renege, repeat, start_shifts, step, unref
+from .desk import arrive_contact, finished, renege, repeat, start_shifts, step
 from .journey import (
     acquire,
     become_active,

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import gc
+import threading
+import time
 from pathlib import Path
 
 import distributed  # a test dependency (pip install -e ".[test]"), never skipped
 import pandas as pd
+import pytest
 
 import loopsim
+from loopsim.errors import LoopsimError
 from loopsim.experiment import compare, sweep
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,3 +44,23 @@ def test_dask_local_shortcut():
     a = loopsim.replicate(sc, n=4, seed=3)
     b = loopsim.replicate(sc, n=4, seed=3, workers=2, dask="local")
     pd.testing.assert_frame_equal(a.runs, b.runs)
+
+
+def _io_loops() -> int:
+    return sum(t.name == "IO loop" for t in threading.enumerate())
+
+
+def test_a_failed_connection_leaves_no_client_or_event_loop_behind():
+    """A malformed address fails with a clear error and closes distributed's half-started client
+    at once: left to the garbage collector, it would close in whatever thread collects it and
+    stall (or deadlock) the next client's start in this process."""
+    sc = loopsim.load_scenario(ROOT / "scenarios" / "baseline.toml", {"time.horizon_days": 10})
+    loops = _io_loops()
+    with pytest.raises(LoopsimError, match="not a scheduler address"):
+        loopsim.replicate(sc, n=2, seed=1, dask="not an address")
+    alive = [c.status for c in gc.get_objects() if isinstance(c, distributed.Client) and c.status != "closed"]
+    assert not alive, alive
+    deadline = time.monotonic() + 30
+    while _io_loops() > loops and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _io_loops() <= loops, "the failed client's event-loop thread still runs"

@@ -1,5 +1,5 @@
-"""The width of the command's output: a terminal's own, else COLUMNS, else 140 characters,
-decided when printing (not when the CLI was imported) and the same however pytest runs."""
+"""The width of the command's output: COLUMNS if set, else a terminal's own width, else 140
+characters, decided when printing (not when the CLI was imported), the same however pytest runs."""
 
 from __future__ import annotations
 

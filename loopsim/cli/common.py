@@ -42,8 +42,8 @@ class _PlainConsole(Console):
     "x[/]y" or ":joy:" prints literally) and control characters escaped. Style with
     :class:`rich.text.Text` where needed.
 
-    Its width is decided at each print, from the stream printed to: a terminal's own width, the
-    ``COLUMNS`` environment variable if set, else :data:`PIPED_WIDTH`."""
+    Its width (characters) is decided at each print: the ``COLUMNS`` environment variable if set,
+    else the terminal's width when printing to one, else :data:`PIPED_WIDTH`."""
 
     def __init__(self, *, width: int | None = None, height: int | None = None, **kwargs) -> None:
         super().__init__(width=width, height=height, **kwargs)

@@ -18,6 +18,10 @@ from .workers import _init_worker, _sigint_blocked, _WorkerContext
 
 #: Seconds to wait for a Dask scheduler to answer (``--dask ADDRESS``).
 DASK_CONNECT_TIMEOUT = 10.0
+#: The ``--dask local`` scheduler's HTTP server (its health and metrics routes; the dashboard is
+#: off) on a free loopback port: on its default, 8787, a second cluster on the machine (another
+#: experiment, another user) printed a three-line "Port 8787 is already in use" warning.
+LOCAL_SCHEDULER = {"dashboard_address": "127.0.0.1:0"}
 
 
 class Runner:
@@ -90,7 +94,8 @@ class Runner:
                 # to see them.
                 with _sigint_blocked():
                     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=logging.CRITICAL)
+                                           dashboard_address=None, silence_logs=logging.CRITICAL,
+                                           scheduler_kwargs=LOCAL_SCHEDULER)
                 self._owned.append(cluster)
                 client = Client(cluster)
             else:

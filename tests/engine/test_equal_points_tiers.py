@@ -114,3 +114,32 @@ def test_variation_same_run(name):
     py = _both(_load(path, overrides), 3)
     for key in happened:
         assert py.summary[key] > 0, f"{name}: {key} never happened"
+
+
+def test_new_cohort_fits_the_calendar_pool(monkeypatch):
+    """A cohort buying at day 0 schedules the policies' timers for every customer at once (welcome
+    and first-purchase expiries, a redemption's refresh, a tier review) in one kernel call: the
+    driver sized the calendar pool for them beforehand (an overrun corrupts memory)."""
+    from loopsim.engine.compiled import layout as L
+    from loopsim.engine.compiled import loop as K
+
+    sc = _load("scenarios/points_and_tiers.toml", {
+        "market.initial_first_purchase": True, "market.initial_customers": 3000,
+        "market.marketing_budget_per_day": 0.0, "market.organic_arrivals_per_day": 0.0,
+        "time.horizon_days": 120.0, "policies.points.expiry": "fixed", "policies.points.expiry_days": 100.0,
+        "policies.points.welcome_points": 600.0, "service.contact_probability": 0.9})
+    seen = []
+    cohort = K.initial_cohort
+
+    def watched(S, lo_id, hi_id, spread):
+        cohort(S, lo_id, hi_id, spread)
+        seen.append((int(S.ctl[L.EV_USED] - S.ctl[L.EV_FREE_N]), S.EVT.shape[0],
+                     int(S.ctl[L.PB_LIVE]), S.PB.shape[1]))
+
+    monkeypatch.setattr(K, "initial_cohort", watched)
+    run = loopsim.simulate(sc, 1, engine="compiled")
+    (entries, room, batches, pool), = seen
+    # without the policies' share the pool held 4 entries per customer + 2048 (14,048 here)
+    assert entries > 4 * 3000 + 2048, "the cohort schedules the policies' timers"
+    assert entries <= room and batches <= pool
+    assert run.summary["points_redemptions"] > 0

@@ -9,6 +9,7 @@ calls per run, whatever the number of customers.
 
 from __future__ import annotations
 
+import gc
 import math
 
 import numpy as np
@@ -39,12 +40,12 @@ class CompiledRun:
         self.referrals = 0
         self.snaps = {k: [] for k in ("active", "promoters", "detractors", "in_funnel")}
         self.d_prospects = np.zeros(self.days + 1, dtype=np.int64)
+        self.series: dict[str, list[float]] = {}   # the policies' ctx.record columns
         self.S = self.a.pack()
         self.agent_cost = _agent_cost(sc, self.channels)
         #: policy timers and points batches one new customer may need at once
         self.timers = sum(getattr(p, "timers_per_customer", 0) for p in self.policies)
         self.batches = sum(getattr(p, "batches_per_customer", 0) for p in self.policies)
-        self.series: dict[str, list[float]] = {}    # policy-recorded timeline columns
 
     # ------------------------------------------------------------------ people
     def _new_people(self, n: int) -> tuple[int, int]:
@@ -83,6 +84,17 @@ class CompiledRun:
 
     # ------------------------------------------------------------------ the run
     def run(self) -> CompiledRun:
+        """Run the scenario to its horizon. The cyclic garbage collector is paused meanwhile, as in
+        the Python engine: the loop allocates little, but a collection walks every live object."""
+        gc_was_on = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run()
+        finally:
+            if gc_was_on:
+                gc.enable()
+
+    def _run(self) -> CompiledRun:
         m = self.sc.market
         self._room()
         K.start(self.S)
@@ -135,7 +147,10 @@ class CompiledRun:
         n_ref = 0
         n_prom = int(ctl[L.PROM_N])
         if adv.referrals_per_promoter_per_day > 0 and n_prom:
-            n_ref = int(rng.poisson(adv.referrals_per_promoter_per_day * n_prom * frac))
+            lam_ref = adv.referrals_per_promoter_per_day * n_prom * frac
+            for pol in self.policies:
+                lam_ref *= pol.referral_rate_multiplier()
+            n_ref = int(rng.poisson(lam_ref))
         if room < n_aw + n_ref:
             n_aw = int(min(n_aw, room))
             n_ref = int(min(n_ref, room - n_aw))
@@ -144,14 +159,15 @@ class CompiledRun:
         for pol in self.policies:
             pol.on_day(self, day)
 
+    def post_cost(self, amount: float, kind: int = L.L_PROGRAMME) -> None:
+        """A policy's running cost now (``ctx.post("programme_cost", amount)`` in a tick; another
+        ledger ``kind`` such as ``L.L_SERVICE``)."""
+        self._post(kind, self.tick_day, amount)
+
     def record(self, column: str, value: float) -> None:
-        """``ctx.record(column, value)`` in a tick: the policy's timeline value for today."""
+        """``ctx.record(column, value)`` in a tick: today's value of a policy's timeline column."""
         col = self.series.setdefault(column, [math.nan] * self.days)
         col[min(self.tick_day, self.days - 1)] = value
-
-    def post_cost(self, amount: float) -> None:
-        """A policy's running cost now (``ctx.post("programme_cost", amount)`` in a tick)."""
-        self._post(L.L_PROGRAMME, self.tick_day, amount)
 
     def _arrivals(self, day: int, frac: float, n_aw: int, n_ref: int, mk_rate: float,
                   lam_aw: float) -> None:

@@ -60,7 +60,9 @@ L_REVENUE, L_FEE, L_REWARD, L_ACQ, L_SERVICE, L_PERSONAL, L_PROGRAMME, L_WINBACK
 
 (C_RATE, C_P_DROP, C_HAZARD, C_SCALE, C_SHAPE, C_S_REWARD, C_S_PRICE, C_S_SERVICE, C_S_PERS, C_SAT, C_AWARE_AT, C_ACQUIRED_AT, C_ACQ_DISC, C_CHURNED_AT, C_LAST, C_REVENUE, C_CLV, C_REWARD_COST, C_SERVICE_COST, C_DH, C_DLEFT, C_DREF) = range(22)
 (C_SEG, C_PERIODIC, C_NPS, C_STATUS, C_STAGE, C_CHANNEL, C_REFERRED_BY, C_REASON, C_PURCHASES, C_CONTACTS, C_WINBACKS, C_WAKE, C_DWAKE, C_UNRES, C_PROM_POS, ACQ, PROM) = range(17)
-EV_SEQ, EV_X, EV_A, EV_KIND, EV_NEXT, EV_FREE, CUR, SIDE, TMP = range(9)
+EV_SEQ, EV_X, EV_A, EV_KIND, EV_NEXT = range(5)
+EV_FREE, CUR, SIDE, TMP = range(4)
+CUR_T, TMP_T = range(2)
 K_T, K_UH, K_UR, K_WAIT, K_HANDLING, K_PATIENCE = range(6)
 (K_CH, K_C, K_PRIO, K_REASON, K_DONE, K_ATTEMPT, K_COUNTED, K_SEQ, K_REFS, K_TERM, K_FREE) = range(11)
 TX_T, TX_AMT, TX_DISC = range(3)
@@ -80,7 +82,9 @@ GROUPS = {
     "F": ("f8", "cust", ('c_rate', 'c_p_drop', 'c_hazard', 'c_scale', 'c_shape', 'c_s_reward', 'c_s_price', 'c_s_service', 'c_s_pers', 'c_sat', 'c_aware_at', 'c_acquired_at', 'c_acq_disc', 'c_churned_at', 'c_last', 'c_revenue', 'c_clv', 'c_reward_cost', 'c_service_cost', 'c_dh', 'c_dleft', 'c_dref')),
     "I": ("i8", "cust", ('c_seg', 'c_periodic', 'c_nps', 'c_status', 'c_stage', 'c_channel', 'c_referred_by', 'c_reason', 'c_purchases', 'c_contacts', 'c_winbacks', 'c_wake', 'c_dwake', 'c_unres', 'c_prom_pos', 'acq', 'prom')),
     "EVT": ("f8", "ev1", ('ev_t',)),
-    "EVI": ("i8", "ev", ('ev_seq', 'ev_x', 'ev_a', 'ev_kind', 'ev_next', 'ev_free', 'cur', 'side', 'tmp')),
+    "EVI": ("i8", "ev", ('ev_seq', 'ev_x', 'ev_a', 'ev_kind', 'ev_next')),
+    "EVL": ("i8", "ev", ('ev_free', 'cur', 'side', 'tmp')),
+    "EVLT": ("f8", "ev", ('cur_t', 'tmp_t')),
     "KF": ("f8", "k", ('k_t', 'k_uh', 'k_ur', 'k_wait', 'k_handling', 'k_patience')),
     "KI": ("i8", "k", ('k_ch', 'k_c', 'k_prio', 'k_reason', 'k_done', 'k_attempt', 'k_counted', 'k_seq', 'k_refs', 'k_term', 'k_free')),
     "TXF": ("f8", "tx", ('tx_t', 'tx_amt', 'tx_disc')),

@@ -13,7 +13,7 @@ import math
 
 from numba import njit
 
-from . import core, points, tiers
+from . import core, membership, personalisation, points, referral, tier_priority, tiers
 from . import layout as L
 from .calendar import push
 from .rand import hi, mixed
@@ -22,6 +22,8 @@ from .rand import hi, mixed
 PUNCH_CARD = 1
 POINTS = 20
 TIERS = 21
+MEMBERSHIP, REFERRAL, TIER_PRIORITY = 30, 31, 32
+PERSONALISATION = 2
 #: S.PT columns
 T_TYPE, T_ROW_I, T_ROW_F = range(3)
 #: S.PC columns: the behaviour switches (every programme), then the policy's own
@@ -38,8 +40,10 @@ I_REWARDED_EVER, I_STAMPS = 0, 1      # stamps: collected beyond the pre-filled 
 F_LAST_REDEEMED = 0                   # NaN: never redeemed (with rewarded behaviour on)
 #: (points: .points.I_* and F_*, tiers: .tiers.I_* and F_*; literals: no module attribute is
 #: read while the modules import each other)
-ROWS_I = {PUNCH_CARD: 2, POINTS: 4, TIERS: 2}
-ROWS_F = {PUNCH_CARD: 1, POINTS: 3, TIERS: 4}
+ROWS_I = {PUNCH_CARD: 2, POINTS: 4, TIERS: 2, MEMBERSHIP: 3, REFERRAL: 2, TIER_PRIORITY: 0,
+          PERSONALISATION: 7}
+ROWS_F = {PUNCH_CARD: 1, POINTS: 3, TIERS: 4, MEMBERSHIP: 0, REFERRAL: 0, TIER_PRIORITY: 0,
+          PERSONALISATION: 3}
 
 
 # ------------------------------------------------------------------ mechanisms (behaviour.py)
@@ -151,6 +155,12 @@ def _punch_churn(S, j, c, t):
 @njit(cache=True, _nrt=False)
 def on_acquire(S, c, t):
     for j in range(S.PT.shape[0]):
+        if S.PT[j, T_TYPE] == MEMBERSHIP:
+            membership.on_acquire(S, j, c, t)
+            continue
+        if S.PT[j, T_TYPE] == REFERRAL:
+            referral.on_acquire(S, j, c, t)
+            continue
         S.PS[j, S_MEMBERS] += 1
         if S.PT[j, T_TYPE] == PUNCH_CARD:
             S.PS[j, S_CARDS_STARTED] += 1
@@ -158,12 +168,15 @@ def on_acquire(S, c, t):
             points.on_acquire(S, j, c, t)
         elif S.PT[j, T_TYPE] == TIERS:
             tiers.on_acquire(S, j, c, t)
+        elif S.PT[j, T_TYPE] == PERSONALISATION:
+            personalisation.on_acquire(S, j, c, t)
 
 
 @njit(cache=True, _nrt=False)
 def on_churn(S, c):
     for j in range(S.PT.shape[0]):
-        S.PS[j, S_MEMBERS] -= 1
+        if S.PT[j, T_TYPE] != MEMBERSHIP or membership.is_member(S, j, c):
+            S.PS[j, S_MEMBERS] -= 1
         if S.PT[j, T_TYPE] == TIERS:
             tiers.on_churn(S, j, c)
 
@@ -171,9 +184,12 @@ def on_churn(S, c):
 @njit(cache=True, _nrt=False)
 def on_reactivate(S, c, t):
     for j in range(S.PT.shape[0]):
-        S.PS[j, S_MEMBERS] += 1
+        if S.PT[j, T_TYPE] != MEMBERSHIP or membership.is_member(S, j, c):
+            S.PS[j, S_MEMBERS] += 1
         if S.PT[j, T_TYPE] == TIERS:
             tiers.on_reactivate(S, j, c, t)
+        elif S.PT[j, T_TYPE] == PERSONALISATION:
+            personalisation.on_reactivate(S, j, c, t)
 
 
 @njit(cache=True, _nrt=False)
@@ -191,18 +207,32 @@ def on_purchase(S, c, t, k, gross):
             disc = points.on_purchase(S, j, c, t, gross, disc)
         elif S.PT[j, T_TYPE] == TIERS:
             disc, rew = tiers.on_purchase(S, j, c, t, gross, disc, rew)
+        elif S.PT[j, T_TYPE] == MEMBERSHIP:
+            disc, rew = membership.on_purchase(S, j, c, gross, disc, rew)
+        elif S.PT[j, T_TYPE] == REFERRAL:
+            disc = referral.on_purchase(S, j, c, gross, disc)
+        elif S.PT[j, T_TYPE] == PERSONALISATION:
+            disc = personalisation.on_purchase(S, j, c, t, gross, disc)
     return disc, rew
 
 
 @njit(cache=True, _nrt=False)
 def spend_multiplier(S, c, t, gross):
     """``gross`` times the policies' spend multipliers."""
+    for j in range(S.PT.shape[0]):
+        if S.PT[j, T_TYPE] == PERSONALISATION:
+            gross *= personalisation.spend_multiplier(S, j, c, t)
     return gross
 
 
 @njit(cache=True, _nrt=False)
 def conversion_multiplier(S, c, t, stage, p):
     """Conversion probability ``p`` of funnel ``stage`` times the policies' multipliers."""
+    for j in range(S.PT.shape[0]):
+        if S.PT[j, T_TYPE] == REFERRAL:
+            p *= referral.conversion(S, j, c)
+        if S.PT[j, T_TYPE] == PERSONALISATION:
+            p *= personalisation.conversion_multiplier(S, j, c)
     return p
 
 
@@ -219,6 +249,8 @@ def priority(S, c, t):
     for j in range(S.PT.shape[0]):
         if S.PT[j, T_TYPE] == TIERS:
             prio = min(prio, tiers.priority(S, j, c))
+        if S.PT[j, T_TYPE] == TIER_PRIORITY:
+            prio = min(prio, tier_priority.priority(S, j, c))
     return prio
 
 
@@ -229,6 +261,10 @@ def timer(S, c, j, kind, t):
         points.timer(S, j, c, kind, t)
     elif S.PT[j, T_TYPE] == TIERS:
         tiers.timer(S, j, c, kind, t)
+    elif S.PT[j, T_TYPE] == MEMBERSHIP:
+        membership.renew(S, j, c, t)
+    if S.PT[j, T_TYPE] == PERSONALISATION:
+        personalisation.contact(S, j, c, t)
 
 
 @njit(cache=True, _nrt=False)
@@ -249,6 +285,10 @@ def rate_multiplier(S, c, t, rate):
             rate *= points.rate(S, j, c)
         elif S.PT[j, T_TYPE] == TIERS:
             rate *= tiers.rate(S, j, c, t)
+        elif S.PT[j, T_TYPE] == MEMBERSHIP:
+            rate *= membership.rate(S, j, c)
+        elif S.PT[j, T_TYPE] == PERSONALISATION:
+            rate *= personalisation.rate_multiplier(S, j, c, t)
     return rate
 
 
@@ -261,4 +301,6 @@ def churn_multiplier(S, c, t, mult):
             mult *= points.churn(S, j, c, t)
         elif S.PT[j, T_TYPE] == TIERS:
             mult *= tiers.churn(S, j, c, t)
+        elif S.PT[j, T_TYPE] == MEMBERSHIP:
+            mult *= membership.churn(S, j, c)
     return mult

@@ -4,23 +4,21 @@ The bundled points and tiers scenarios at a reduced size and two seeds, and vari
 the mechanisms happen within the short horizon (fixed and rolling expiry, reviews with
 demotions, the per-purchase churn process, behaviour off): the same customers, transactions,
 contacts, timeline (with the policies' recorded columns) and summary; integers identical, floats
-within 1e-9 relative.
+within 1e-9 relative (``equal.assert_same_run``).
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 
 import loopsim
 from loopsim.engine import compiled
 
+from .equal import assert_same_run
+
 ROOT = Path(__file__).resolve().parents[2]
-REL = 1e-9
 SCENARIOS = ("scenarios/retailer_points.toml", "scenarios/points_and_tiers.toml",
              "scenarios/airline_tiers.toml", "scenarios/cafe/points.toml")
 SMALL = {"market.initial_customers": 250, "time.horizon_days": 150}
@@ -32,42 +30,12 @@ def _load(path: str, overrides: dict) -> loopsim.Scenario:
     return sc.with_overrides({**SMALL, "market.initial_customers": n, **overrides})
 
 
-def _column_differs(a: pd.Series, b: pd.Series) -> bool:
-    if str(a.dtype) != str(b.dtype):
-        return True
-    if a.dtype.kind == "f":
-        x, y = a.to_numpy(), b.to_numpy()
-        with np.errstate(invalid="ignore"):
-            ok = (np.isnan(x) & np.isnan(y)) | (x == y) | (np.abs(x - y) <= REL * np.maximum(abs(x), abs(y)))
-        return not ok.all()
-    return a.astype(object).fillna("<NA>").tolist() != b.astype(object).fillna("<NA>").tolist()
-
-
-def _differences(py, co) -> list[str]:
-    """What differs between two runs (table columns, summary values)."""
-    out = []
-    for name in ("customers", "transactions", "contacts", "timeline"):
-        x, y = getattr(py, name), getattr(co, name)
-        if list(x.columns) != list(y.columns) or len(x) != len(y):
-            out.append(f"{name}: {x.shape} {list(x.columns)} vs {y.shape} {list(y.columns)}")
-            continue
-        out += [f"{name}.{col}" for col in x.columns if _column_differs(x[col], y[col])]
-    if set(py.summary) != set(co.summary):
-        out.append(f"summary keys differ: {sorted(set(py.summary) ^ set(co.summary))}")
-    for k, p in py.summary.items():
-        q = co.summary.get(k, math.nan)
-        if not ((math.isnan(p) and math.isnan(q)) or math.isclose(p, q, rel_tol=REL, abs_tol=0.0)):
-            out.append(f"summary {k}: {p!r} vs {q!r}")
-    return out
-
-
 def _both(sc, seed: int):
     assert compiled.unsupported(sc) is None
     py = loopsim.simulate(sc, seed, engine="python")
     co = loopsim.simulate(sc, seed, engine="compiled")
     assert len(py.customers) > 0
-    diff = _differences(py, co)
-    assert not diff, diff
+    assert_same_run(py, co, f"{sc.name} seed {seed} (python vs compiled)")
     return py
 
 
@@ -114,3 +82,32 @@ def test_variation_same_run(name):
     py = _both(_load(path, overrides), 3)
     for key in happened:
         assert py.summary[key] > 0, f"{name}: {key} never happened"
+
+
+def test_new_cohort_fits_the_calendar_pool(monkeypatch):
+    """A cohort buying at day 0 schedules the policies' timers for every customer at once (welcome
+    and first-purchase expiries, a redemption's refresh, a tier review) in one kernel call: the
+    driver sized the calendar pool for them beforehand (an overrun corrupts memory)."""
+    from loopsim.engine.compiled import layout as L
+    from loopsim.engine.compiled import loop as K
+
+    sc = _load("scenarios/points_and_tiers.toml", {
+        "market.initial_first_purchase": True, "market.initial_customers": 3000,
+        "market.marketing_budget_per_day": 0.0, "market.organic_arrivals_per_day": 0.0,
+        "time.horizon_days": 120.0, "policies.points.expiry": "fixed", "policies.points.expiry_days": 100.0,
+        "policies.points.welcome_points": 600.0, "service.contact_probability": 0.9})
+    seen = []
+    cohort = K.initial_cohort
+
+    def watched(S, lo_id, hi_id, spread):
+        cohort(S, lo_id, hi_id, spread)
+        seen.append((int(S.ctl[L.EV_USED] - S.ctl[L.EV_FREE_N]), S.EVT.shape[0],
+                     int(S.ctl[L.PB_LIVE]), S.PB.shape[1]))
+
+    monkeypatch.setattr(K, "initial_cohort", watched)
+    run = loopsim.simulate(sc, 1, engine="compiled")
+    (entries, room, batches, pool), = seen
+    # without the policies' share the pool held 4 entries per customer + 2048 (14,048 here)
+    assert entries > 4 * 3000 + 2048, "the cohort schedules the policies' timers"
+    assert entries <= room and batches <= pool
+    assert run.summary["points_redemptions"] > 0

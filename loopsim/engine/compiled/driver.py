@@ -43,7 +43,8 @@ class CompiledRun:
         self.series: dict[str, list[float]] = {}   # the policies' ctx.record columns
         self.S = self.a.pack()
         self.agent_cost = _agent_cost(sc, self.channels)
-        #: points batches one new customer may need at once (welcome and first purchase)
+        #: policy timers and points batches one new customer may need at once
+        self.timers = sum(getattr(p, "timers_per_customer", 0) for p in self.policies)
         self.batches = sum(getattr(p, "batches_per_customer", 0) for p in self.policies)
 
     # ------------------------------------------------------------------ people
@@ -72,7 +73,8 @@ class CompiledRun:
         """Grow the pools so the kernel can take ``people`` new customers at once (each may
         schedule a few entries, buy once and open two contacts) without stopping."""
         a, ctl = self.a, self.a["ctl"]
-        grew = a.ensure("events", int(ctl[L.EV_USED] - ctl[L.EV_FREE_N]) + 4 * people + 2 * _EV_ROOM)
+        grew = a.ensure("events", int(ctl[L.EV_USED] - ctl[L.EV_FREE_N]) + (4 + self.timers) * people
+                        + 2 * _EV_ROOM)
         grew |= a.ensure("contacts", int(ctl[L.K_USED] - ctl[L.K_FREE_N]) + 2 * people + 2 * _K_ROOM)
         grew |= a.ensure("tx", int(ctl[L.TX_N]) + people + 2 * _ROW_ROOM)
         grew |= a.ensure("clog", int(ctl[L.CL_N]) + 2 * people + 2 * _ROW_ROOM)

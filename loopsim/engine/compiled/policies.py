@@ -123,8 +123,11 @@ class CompiledPoints(CompiledProgramme):
         p = params
         point_value = p.reward_value / p.redemption_threshold
         self.cost_per_point = point_value if p.cost_per_point is None else p.cost_per_point
-        #: pool batches one new customer may need at once: welcome points and a first purchase
+        #: pool batches and calendar entries one new customer may need at once (welcome points
+        #: and a first purchase: two batches and their expiries, a rolling expiry, a redemption's
+        #: hazard refresh)
         self.batches_per_customer = 2 if p.expiry == "fixed" else 0
+        self.timers_per_customer = 3
 
     def config(self, sc) -> dict[int, float]:
         p = self.p
@@ -183,6 +186,9 @@ class CompiledTiers(CompiledProgramme):
         super().__init__(index, params)
         #: S.PS columns it needs: its counters and the active members of every tier
         self.counters = TR.COUNT0 + len(params.tiers)
+        #: calendar entries one new customer may need at once: the window's review, an
+        #: upgrade's hazard refresh
+        self.timers_per_customer = 2
 
     def config(self, sc) -> dict[int, float]:
         p, b = self.p, self.p.behaviour

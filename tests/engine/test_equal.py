@@ -16,13 +16,7 @@ from .conftest import BUNDLED, reduced, supported
 from .equal import assert_same_run
 
 SEEDS = (1, 2)
-#: differences found and reported to the lead, filed as strict xfails (they fail the day the
-#: engines agree, so the mark cannot go stale); the minimal example of each is a test below
-EMPTY_TX = ("compiled engine: with time.record_transactions = false its empty transactions table "
-            "has a float64 customer_id (Python: int64); see test_no_transaction_log_same_empty_table")
-KNOWN = {"scenarios/validation/mm_c.toml": EMPTY_TX}
-SUPPORTED = [pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=KNOWN[p])) if p in KNOWN else p
-             for p in supported(BUNDLED)]
+SUPPORTED = supported(BUNDLED)
 
 
 def test_supported_scenarios_include_baseline_and_validation():
@@ -43,9 +37,9 @@ def test_engines_give_the_same_run(path, seed):
     assert_same_run(py, co, f"{path} seed {seed} (python vs compiled)")
 
 
-@pytest.mark.xfail(strict=True, reason=EMPTY_TX)
 def test_no_transaction_log_same_empty_table():
-    """Minimal example of the mm_c difference: one customer, no transaction log."""
+    """Without a transaction log both engines give the same empty table (int64 customer ids; the
+    compiled engine's was float64 once, found by the mm_c scenario)."""
     sc = validate_scenario({"time": {"horizon_days": 10, "record_transactions": False},
                             "market": {"initial_customers": 1}})
     assert_same_run(loopsim.simulate(sc, 1, engine="python"), loopsim.simulate(sc, 1, engine="compiled"),

@@ -100,5 +100,7 @@ def collect(run: CompiledRun) -> RunRecords:
 
 
 def _transactions_empty() -> pd.DataFrame:
-    return pd.DataFrame({"customer_id": [], "time": [], "amount": [], "discount": [], "gross": []})
+    from ..collect import _EMPTY_TX
+
+    return pd.DataFrame(_EMPTY_TX)
 

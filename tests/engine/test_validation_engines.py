@@ -5,6 +5,7 @@ Runs the real conftest on probe tests in a pytest subprocess."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -19,7 +20,7 @@ PROBES = textwrap.dedent('''
     from loopsim.scenario import validate_scenario
 
     POINTS = {"market": {"initial_customers": 5}, "time": {"horizon_days": 5},
-              "policies": [{"type": "points"}]}
+              "policies": [{"type": "streaks"}]}
 
     def test_env(engine):
         assert os.environ["LOOPSIM_ENGINE"] == engine
@@ -40,12 +41,13 @@ def test_each_engine_runs_and_no_compiled_form_is_a_strict_xfail(tmp_path):
     (tmp_path / "test_probe.py").write_text(PROBES)
     out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider",
                           "-c", "/dev/null", "--rootdir", str(tmp_path), str(tmp_path)],
-                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                         env={**os.environ, "LOOPSIM_VALIDATION_ENGINES": "both"})
     lines = {ln.split(" - ")[0] for ln in out.stdout.splitlines()
              if ln.startswith(("PASSED", "FAILED", "XFAIL", "XPASS", "ERROR", "SKIPPED"))}
     assert lines == {"PASSED test_probe.py::test_env[compiled]", "PASSED test_probe.py::test_env[python]",
                      "PASSED test_probe.py::test_raises[python]", "PASSED test_probe.py::test_swallows[python]",
                      "XFAIL test_probe.py::test_raises[compiled]",
                      "FAILED test_probe.py::test_swallows[compiled]"}, out.stdout
-    assert "policies without a compiled form: points" in out.stdout
+    assert "policies without a compiled form: streaks" in out.stdout
     assert "[XPASS(strict)]" in out.stdout

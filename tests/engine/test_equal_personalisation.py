@@ -20,6 +20,7 @@ import loopsim
 from loopsim.engine import compiled
 from loopsim.engine.compiled import layout as L
 from loopsim.engine.compiled.calendar import next_entry, open_day, push, push_simpy
+from loopsim.engine.compiled.loop import DONE, before_tick
 from loopsim.engine.compiled.state import build
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -150,3 +151,24 @@ def test_simpy_class_entries_run_first_at_equal_times():
     while (e := next_entry(S)) >= 0:
         order.append(S.EVI[L.EV_X, e])
     assert order == [2, 1, 4, 0, 3, 6, 7, 5]
+
+
+def test_simpy_class_entry_at_a_day_boundary_runs_before_the_tick_only_if_scheduled_before_it():
+    """The daily tick is a SimPy timeout created at the end of the previous tick: a SimPy-class
+    entry at exactly the day's start scheduled before that (sequence number up to ``tick_seq``)
+    runs before the tick (:func:`before_tick`), the others after it, as do calendar entries."""
+    a, _, _ = build(_load("none"), 16)
+    S = a.pack()
+    kind = L.K_REFRESH      # on a prospect: does nothing, so only the order is seen
+    push_simpy(S, 3.0, 0, kind, 0)
+    tick_seq = int(S.ctl[L.SEQ])
+    push_simpy(S, 3.0, 1, kind, 0)
+    push(S, 3.0, 2, kind, 0)
+    push_simpy(S, 4.0, 3, kind, 0)
+    assert before_tick(S, 4, tick_seq, 1, 1, 1) == DONE
+    assert S.ctl[L.CUR_I] == -1          # nothing before day 4's tick: the day is not opened
+    assert before_tick(S, 3, tick_seq, 1, 1, 1) == DONE
+    rest = []
+    while (e := next_entry(S)) >= 0:
+        rest.append(S.EVI[L.EV_X, e])
+    assert rest == [1, 2]                # entry 0 ran before the tick

@@ -22,7 +22,7 @@ def alloc(S):
     ctl = S.ctl
     if ctl[EV_FREE_N] > 0:
         ctl[EV_FREE_N] -= 1
-        return S.EVI[L.EV_FREE, ctl[EV_FREE_N]]
+        return S.EVL[L.EV_FREE, ctl[EV_FREE_N]]
     e = ctl[EV_USED]
     ctl[EV_USED] = e + 1
     return e
@@ -32,7 +32,7 @@ def alloc(S):
 def release(S, e):
     """Give entry ``e`` back to the pool."""
     ctl = S.ctl
-    S.EVI[L.EV_FREE, ctl[EV_FREE_N]] = e
+    S.EVL[L.EV_FREE, ctl[EV_FREE_N]] = e
     ctl[EV_FREE_N] += 1
 
 
@@ -46,7 +46,7 @@ def _before(S, a, b):
 
 @njit(cache=True, _nrt=False)
 def _side_push(S, e):
-    h = S.EVI[L.SIDE]
+    h = S.EVL[L.SIDE]
     i = S.ctl[SIDE_N]
     S.ctl[SIDE_N] = i + 1
     while i > 0:
@@ -62,7 +62,7 @@ def _side_push(S, e):
 @njit(cache=True, _nrt=False)
 def side_pop(S):
     """Remove and return the first entry of the day's heap."""
-    h = S.EVI[L.SIDE]
+    h = S.EVL[L.SIDE]
     top = h[0]
     n = S.ctl[SIDE_N] - 1
     S.ctl[SIDE_N] = n
@@ -152,17 +152,20 @@ def _insert(S, t, x, kind, a, key):
 
 @njit(cache=True, _nrt=False)
 def open_day(S, day):
-    """Start day ``day``: its entries, sorted by (time, seq), become the day's list ``cur``."""
+    """Start day ``day``: its entries, sorted by (time, seq), become the day's list ``cur``, their
+    times ``cur_t`` beside them (contiguous: the sort reads an entry only on a tie)."""
     n = 0
     e = S.D[L.BK_HEAD, day]
-    cur = S.EVI[L.CUR]
+    cur = S.EVL[L.CUR]
+    cur_t = S.EVLT[L.CUR_T]
     while e >= 0:
         cur[n] = e
+        cur_t[n] = S.EVT[e]
         n += 1
         e = S.EVI[L.EV_NEXT, e]
     S.D[L.BK_HEAD, day] = -1
     S.D[L.BK_TAIL, day] = -1
-    _merge_sort(S, cur, S.EVI[L.TMP], n)
+    _merge_sort(S, cur_t, cur, S.EVLT[L.TMP_T], S.EVL[L.TMP], n)
     ctl = S.ctl
     ctl[CUR_N] = n
     ctl[CUR_I] = 0
@@ -170,11 +173,12 @@ def open_day(S, day):
 
 
 @njit(cache=True, _nrt=False)
-def _merge_sort(S, a, tmp, n):
-    """Sort entries ``a[:n]`` into (time, seq) order, bottom-up, with ``tmp`` as scratch (no
-    allocation: the kernel runs without numba's reference counting)."""
+def _merge_sort(S, keys, vals, tkeys, tvals, n):
+    """Sort entries ``vals[:n]`` by (time ``keys``, seq), bottom-up, with ``tkeys``/``tvals`` as
+    scratch (no allocation: the kernel runs without numba's reference counting). Times are
+    contiguous; an entry's seq is read only on a tie."""
     width = 1
-    src, dst = a, tmp
+    sk, sv, dk, dv = keys, vals, tkeys, tvals
     in_tmp = False
     while width < n:
         i = 0
@@ -183,28 +187,44 @@ def _merge_sort(S, a, tmp, n):
             hi_ = min(i + 2 * width, n)
             p, q, k = i, mid, i
             while p < mid and q < hi_:
-                if _before(S, src[q], src[p]):
-                    dst[k] = src[q]
+                if sk[q] < sk[p] or (sk[q] == sk[p]
+                                     and S.EVI[L.EV_SEQ, sv[q]] < S.EVI[L.EV_SEQ, sv[p]]):
+                    dk[k] = sk[q]
+                    dv[k] = sv[q]
                     q += 1
                 else:
-                    dst[k] = src[p]
+                    dk[k] = sk[p]
+                    dv[k] = sv[p]
                     p += 1
                 k += 1
             while p < mid:
-                dst[k] = src[p]
+                dk[k] = sk[p]
+                dv[k] = sv[p]
                 p += 1
                 k += 1
             while q < hi_:
-                dst[k] = src[q]
+                dk[k] = sk[q]
+                dv[k] = sv[q]
                 q += 1
                 k += 1
             i += 2 * width
-        src, dst = dst, src
+        sk, sv, dk, dv = dk, dv, sk, sv
         in_tmp = not in_tmp
         width *= 2
     if in_tmp:
         for j in range(n):
-            a[j] = src[j]
+            keys[j] = sk[j]
+            vals[j] = sv[j]
+
+
+@njit(cache=True, _nrt=False)
+def _side_first(S, i):
+    """Whether the heap's first entry runs before the day list's entry ``i``: (time, seq) order
+    (a heap entry has the larger seq unless it is SimPy-class, see :func:`push_simpy`)."""
+    side = S.EVL[L.SIDE, 0]
+    ts = S.EVT[side]
+    tc = S.EVLT[L.CUR_T, i]
+    return ts < tc or (ts == tc and S.EVI[L.EV_SEQ, side] < S.EVI[L.EV_SEQ, S.EVL[L.CUR, i]])
 
 
 @njit(cache=True, _nrt=False)
@@ -215,11 +235,11 @@ def next_entry(S):
     ctl = S.ctl
     i = ctl[CUR_I]
     n = ctl[CUR_N]
-    if ctl[SIDE_N] > 0 and (i >= n or _before(S, S.EVI[L.SIDE, 0], S.EVI[L.CUR, i])):
+    if ctl[SIDE_N] > 0 and (i >= n or _side_first(S, i)):
         return side_pop(S)
     if i < n:
         ctl[CUR_I] = i + 1
-        return S.EVI[L.CUR, i]
+        return S.EVL[L.CUR, i]
     return -1
 
 
@@ -237,10 +257,14 @@ def before_tick_entry(S, day, tick_seq):
             return False
         open_day(S, day)
     i = ctl[CUR_I]
-    e = S.EVI[L.CUR, i] if i < ctl[CUR_N] else -1
-    if ctl[SIDE_N] > 0 and (e < 0 or _before(S, S.EVI[L.SIDE, 0], e)):
-        e = S.EVI[L.SIDE, 0]
-    return e >= 0 and _simpy_before(S, e, day, tick_seq)
+    n = ctl[CUR_N]
+    if ctl[SIDE_N] > 0 and (i >= n or _side_first(S, i)):     # as next_entry chooses
+        e = S.EVL[L.SIDE, 0]
+    elif i < n:
+        e = S.EVL[L.CUR, i]
+    else:
+        return False
+    return _simpy_before(S, e, day, tick_seq)
 
 
 @njit(cache=True, _nrt=False)
@@ -256,7 +280,7 @@ def peek_time(S):
     i = ctl[CUR_I]
     t = np.inf
     if i < ctl[CUR_N]:
-        t = S.EVT[S.EVI[L.CUR, i]]
-    if ctl[SIDE_N] > 0 and S.EVT[S.EVI[L.SIDE, 0]] < t:
-        t = S.EVT[S.EVI[L.SIDE, 0]]
+        t = S.EVLT[L.CUR_T, i]
+    if ctl[SIDE_N] > 0 and S.EVT[S.EVL[L.SIDE, 0]] < t:
+        t = S.EVT[S.EVL[L.SIDE, 0]]
     return t

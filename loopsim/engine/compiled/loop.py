@@ -10,8 +10,9 @@ from numba import njit
 from . import layout as L
 from . import programmes
 from .calendar import before_tick_entry, next_entry, open_day, peek_time, push, release
+from .contacts import unref
 from .core import churn, defect, defection_refresh, defection_start, refresh_churn
-from .desk import arrive_contact, finished, renege, repeat, start_shifts, step, unref
+from .desk import arrive_contact, finished, renege, repeat, start_shifts, step
 from .journey import (
     acquire,
     become_active,
@@ -147,13 +148,16 @@ def _step(S):
 
 @njit(cache=True, _nrt=False)
 def room(S, ev_room, k_room, row_room):
-    """Whether every pool has room for one more event's worth of entries, contacts and rows."""
+    """Whether every pool has room for one more event's worth of entries, contacts, rows and
+    points batches."""
     ctl = S.ctl
     if ctl[EV_FREE_N] + S.EVT.shape[0] - ctl[EV_USED] < ev_room:
         return False
-    if S.EVI.shape[1] - ctl[SIDE_N] < ev_room:
+    if S.EVL.shape[1] - ctl[SIDE_N] < ev_room:
         return False
     if ctl[K_FREE_N] + S.KI.shape[1] - ctl[K_USED] < k_room:
+        return False
+    if S.PB.shape[1] - ctl[L.PB_LIVE] < row_room:
         return False
     return S.TXF.shape[1] - ctl[TX_N] >= row_room and S.CLF.shape[1] - ctl[CL_N] >= row_room
 

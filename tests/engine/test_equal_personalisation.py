@@ -4,16 +4,13 @@ policy (privacy backlash, unsubscribes, win-backs, a new cohort, the bandit with
 the event order of its contacts (SimPy timeouts on the Python engine) against calendar entries at
 exactly the same time.
 
-Equality: integer and text columns identical, floats within 1e-9 relative (NaN equals NaN).
+Equality as ``tests/engine/equal.py`` defines it: integers identical, floats within 1e-9 relative.
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 
 import loopsim
@@ -23,8 +20,9 @@ from loopsim.engine.compiled.calendar import next_entry, open_day, push, push_si
 from loopsim.engine.compiled.loop import DONE, before_tick
 from loopsim.engine.compiled.state import build
 
+from .equal import assert_same_run
+
 ROOT = Path(__file__).resolve().parents[2]
-REL = 1e-9
 #: reduced size: customers at day 0 and horizon (days): every mode still sends hundreds of offers
 SMALL = {"market.initial_customers": 200, "time.horizon_days": 120.0}
 
@@ -35,42 +33,11 @@ def _load(mode: str, overrides: dict | None = None) -> loopsim.Scenario:
     return sc
 
 
-def _column_same(a: pd.Series, b: pd.Series) -> bool:
-    if a.dtype.kind == "f" and b.dtype.kind == "f":
-        x, y = a.to_numpy(), b.to_numpy()
-        both_nan = np.isnan(x) & np.isnan(y)
-        with np.errstate(invalid="ignore"):
-            near = np.abs(x - y) <= REL * np.maximum(np.abs(x), np.abs(y))
-        return bool((both_nan | (x == y) | near).all())
-    return a.astype(object).fillna("<NA>").tolist() == b.astype(object).fillna("<NA>").tolist()
-
-
-def differences(a, b) -> list[str]:
-    """What differs between two runs (tables cell by cell, then the summary), one line each."""
-    out = []
-    for name in ("customers", "transactions", "contacts", "timeline"):
-        x, y = getattr(a, name), getattr(b, name)
-        if list(x.columns) != list(y.columns) or len(x) != len(y):
-            out.append(f"{name}: shape {x.shape} vs {y.shape}, columns {set(x.columns) ^ set(y.columns)}")
-            continue
-        out += [f"{name}.{c}" for c in x.columns if not _column_same(x[c], y[c])]
-    if set(a.summary) != set(b.summary):
-        out.append(f"summary keys differ: {set(a.summary) ^ set(b.summary)}")
-    for k, p in a.summary.items():
-        q = b.summary.get(k)
-        if isinstance(p, float) and isinstance(q, float):
-            if not ((math.isnan(p) and math.isnan(q)) or math.isclose(p, q, rel_tol=REL, abs_tol=1e-12)):
-                out.append(f"summary {k}: {p} vs {q}")
-        elif p != q:
-            out.append(f"summary {k}: {p!r} vs {q!r}")
-    return out
-
-
 def assert_same(sc: loopsim.Scenario, seed: int):
+    """Run ``sc`` with ``seed`` on both engines, assert they agree; the Python engine's result."""
     py = loopsim.simulate(sc, seed, engine="python")
     co = loopsim.simulate(sc, seed, engine="compiled")
-    bad = differences(py, co)
-    assert not bad, f"engines differ (seed {seed}): {bad[:10]}"
+    assert_same_run(py, co, f"{sc.name}, seed {seed}")
     return py
 
 

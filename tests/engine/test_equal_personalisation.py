@@ -4,26 +4,25 @@ policy (privacy backlash, unsubscribes, win-backs, a new cohort, the bandit with
 the event order of its contacts (SimPy timeouts on the Python engine) against calendar entries at
 exactly the same time.
 
-Equality: integer and text columns identical, floats within 1e-9 relative (NaN equals NaN).
+Equality as ``tests/engine/equal.py`` defines it: integers identical, floats within 1e-9 relative.
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 
 import loopsim
 from loopsim.engine import compiled
 from loopsim.engine.compiled import layout as L
 from loopsim.engine.compiled.calendar import next_entry, open_day, push, push_simpy
+from loopsim.engine.compiled.loop import DONE, before_tick
 from loopsim.engine.compiled.state import build
 
+from .equal import assert_same_run
+
 ROOT = Path(__file__).resolve().parents[2]
-REL = 1e-9
 #: reduced size: customers at day 0 and horizon (days): every mode still sends hundreds of offers
 SMALL = {"market.initial_customers": 200, "time.horizon_days": 120.0}
 
@@ -34,42 +33,11 @@ def _load(mode: str, overrides: dict | None = None) -> loopsim.Scenario:
     return sc
 
 
-def _column_same(a: pd.Series, b: pd.Series) -> bool:
-    if a.dtype.kind == "f" and b.dtype.kind == "f":
-        x, y = a.to_numpy(), b.to_numpy()
-        both_nan = np.isnan(x) & np.isnan(y)
-        with np.errstate(invalid="ignore"):
-            near = np.abs(x - y) <= REL * np.maximum(np.abs(x), np.abs(y))
-        return bool((both_nan | (x == y) | near).all())
-    return a.astype(object).fillna("<NA>").tolist() == b.astype(object).fillna("<NA>").tolist()
-
-
-def differences(a, b) -> list[str]:
-    """What differs between two runs (tables cell by cell, then the summary), one line each."""
-    out = []
-    for name in ("customers", "transactions", "contacts", "timeline"):
-        x, y = getattr(a, name), getattr(b, name)
-        if list(x.columns) != list(y.columns) or len(x) != len(y):
-            out.append(f"{name}: shape {x.shape} vs {y.shape}, columns {set(x.columns) ^ set(y.columns)}")
-            continue
-        out += [f"{name}.{c}" for c in x.columns if not _column_same(x[c], y[c])]
-    if set(a.summary) != set(b.summary):
-        out.append(f"summary keys differ: {set(a.summary) ^ set(b.summary)}")
-    for k, p in a.summary.items():
-        q = b.summary.get(k)
-        if isinstance(p, float) and isinstance(q, float):
-            if not ((math.isnan(p) and math.isnan(q)) or math.isclose(p, q, rel_tol=REL, abs_tol=1e-12)):
-                out.append(f"summary {k}: {p} vs {q}")
-        elif p != q:
-            out.append(f"summary {k}: {p!r} vs {q!r}")
-    return out
-
-
 def assert_same(sc: loopsim.Scenario, seed: int):
+    """Run ``sc`` with ``seed`` on both engines, assert they agree; the Python engine's result."""
     py = loopsim.simulate(sc, seed, engine="python")
     co = loopsim.simulate(sc, seed, engine="compiled")
-    bad = differences(py, co)
-    assert not bad, f"engines differ (seed {seed}): {bad[:10]}"
+    assert_same_run(py, co, f"{sc.name}, seed {seed}")
     return py
 
 
@@ -150,3 +118,24 @@ def test_simpy_class_entries_run_first_at_equal_times():
     while (e := next_entry(S)) >= 0:
         order.append(S.EVI[L.EV_X, e])
     assert order == [2, 1, 4, 0, 3, 6, 7, 5]
+
+
+def test_simpy_class_entry_at_a_day_boundary_runs_before_the_tick_only_if_scheduled_before_it():
+    """The daily tick is a SimPy timeout created at the end of the previous tick: a SimPy-class
+    entry at exactly the day's start scheduled before that (sequence number up to ``tick_seq``)
+    runs before the tick (:func:`before_tick`), the others after it, as do calendar entries."""
+    a, _, _ = build(_load("none"), 16)
+    S = a.pack()
+    kind = L.K_REFRESH      # on a prospect: does nothing, so only the order is seen
+    push_simpy(S, 3.0, 0, kind, 0)
+    tick_seq = int(S.ctl[L.SEQ])
+    push_simpy(S, 3.0, 1, kind, 0)
+    push(S, 3.0, 2, kind, 0)
+    push_simpy(S, 4.0, 3, kind, 0)
+    assert before_tick(S, 4, tick_seq, 1, 1, 1) == DONE
+    assert S.ctl[L.CUR_I] == -1          # nothing before day 4's tick: the day is not opened
+    assert before_tick(S, 3, tick_seq, 1, 1, 1) == DONE
+    rest = []
+    while (e := next_entry(S)) >= 0:
+        rest.append(S.EVI[L.EV_X, e])
+    assert rest == [1, 2]                # entry 0 ran before the tick

@@ -135,8 +135,26 @@ def punch_cards(draw) -> dict:
             "behaviour": draw(behaviours())}
 
 
+@st.composite
+def personalisations(draw) -> dict:
+    """Personalisation in each mode, every parameter drawn (backlash, unsubscribes, the bandit)."""
+    offers = draw(st.integers(1, 6))
+    return {"type": "personalisation", "mode": draw(st.sampled_from(["none", "segment", "individual", "learning"])),
+            "offers": offers, "segment_offers": draw(st.lists(st.integers(0, offers - 1), max_size=2)),
+            "preference_concentration": draw(probs), "accuracy": draw(probs),
+            "history_half_purchases": draw(st.floats(0, 5)), "contact_interval_days": draw(st.floats(0.5, 20)),
+            "offer_validity_days": draw(st.floats(0.5, 30)), "rate_uplift": draw(st.floats(0, 1)),
+            "basket_uplift": draw(st.floats(0, 1)), "conversion_uplift": draw(st.floats(0, 1)),
+            "discount_rate": draw(probs), "response_relevant": draw(probs), "response_irrelevant": draw(probs),
+            "irrelevant_fatigue": draw(st.floats(0, 3)), "fatigue_half_life_days": draw(st.floats(1, 60)),
+            "unsubscribe_per_fatigue": draw(st.floats(0, 0.2)),
+            "satisfaction_relevant": draw(st.floats(-1, 1)), "satisfaction_irrelevant": draw(st.floats(-1, 1)),
+            "privacy_backlash_probability": draw(st.floats(0, 0.3)), "privacy_satisfaction": draw(st.floats(-2, 0)),
+            "platform_cost_per_day": draw(st.floats(0, 50)), "cost_per_contact": draw(st.floats(0, 0.1))}
+
+
 #: a strategy for each policy type with a compiled form (a test checks none is missing)
-POLICIES = {"punch_card": punch_cards()}
+POLICIES = {"punch_card": punch_cards(), "personalisation": personalisations()}
 
 
 @st.composite

@@ -112,10 +112,10 @@ def push_simpy(S, t, x, kind, a):
     the normal priority, so among themselves they run in scheduling order. Here they are a second
     class of calendar entry: the same pool and day lists, with sequence numbers offset by
     :data:`SIMPY_FIRST`, so the (time, seq) order puts them first at equal times and keeps their
-    scheduling order. The daily tick is also a SimPy event, at integer days; the driver runs it
-    before the day's entries, which is SimPy's order except for a policy event at exactly an
-    integer day scheduled before that day's tick (SimPy would run it just before the tick): with
-    continuous acquisition times such a time has probability zero (docs/engine.md)."""
+    scheduling order. The daily tick is also a SimPy event, at integer days (its timeout is
+    created at the end of the previous tick): the driver runs it before the day's entries, except
+    that an entry of this class at exactly that day scheduled before that timeout runs before it
+    (:func:`.loop.before_tick`)."""
     seq = S.ctl[SEQ] + 1
     S.ctl[SEQ] = seq
     _insert(S, t, x, kind, a, seq + SIMPY_FIRST)
@@ -241,6 +241,36 @@ def next_entry(S):
         ctl[CUR_I] = i + 1
         return S.EVL[L.CUR, i]
     return -1
+
+
+@njit(cache=True, _nrt=False)
+def before_tick_entry(S, day, tick_seq):
+    """Whether day ``day``'s next entry is a :func:`push_simpy` entry at exactly ``day`` scheduled
+    no later than sequence number ``tick_seq`` (SimPy runs it before the day's tick). The day is
+    opened (its list sorted) only if its list holds one."""
+    ctl = S.ctl
+    if ctl[CUR_I] < 0:
+        e = S.D[L.BK_HEAD, day]
+        while e >= 0 and not _simpy_before(S, e, day, tick_seq):
+            e = S.EVI[L.EV_NEXT, e]
+        if e < 0:
+            return False
+        open_day(S, day)
+    i = ctl[CUR_I]
+    n = ctl[CUR_N]
+    if ctl[SIDE_N] > 0 and (i >= n or _side_first(S, i)):     # as next_entry chooses
+        e = S.EVL[L.SIDE, 0]
+    elif i < n:
+        e = S.EVL[L.CUR, i]
+    else:
+        return False
+    return _simpy_before(S, e, day, tick_seq)
+
+
+@njit(cache=True, _nrt=False)
+def _simpy_before(S, e, day, tick_seq):
+    key = S.EVI[L.EV_SEQ, e]
+    return S.EVT[e] == day and key < 0 and key - SIMPY_FIRST <= tick_seq
 
 
 @njit(cache=True, _nrt=False)

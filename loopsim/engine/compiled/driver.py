@@ -105,8 +105,15 @@ class CompiledRun:
                 K.initial_cohort(self.S, lo_id, hi_id, float(m.initial_spread_days))
             else:
                 K.existing_cohort(self.S, lo_id, hi_id)
+        tick_seq = -1     # the day-0 tick (a process start, urgent) runs before any policy event
+        simpy_class = any(p.schedules for p in self.policies)
         for day in range(self.days):
+            code = K.GROW if simpy_class else K.DONE
+            while code == K.GROW:
+                self._room()
+                code = K.before_tick(self.S, day, tick_seq, _EV_ROOM, _K_ROOM, _ROW_ROOM)
             self._tick(day)
+            tick_seq = int(self.a["ctl"][L.SEQ])    # the next tick's timeout: created now
             code = K.GROW
             while code == K.GROW:
                 self._room()

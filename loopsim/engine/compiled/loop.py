@@ -9,7 +9,7 @@ from numba import njit
 
 from . import layout as L
 from . import programmes
-from .calendar import next_entry, open_day, peek_time, push, release
+from .calendar import before_tick_entry, next_entry, open_day, peek_time, push, release
 from .contacts import unref
 from .core import churn, defect, defection_refresh, defection_start, refresh_churn
 from .desk import arrive_contact, finished, renege, repeat, start_shifts, step
@@ -114,16 +114,36 @@ def run_day(S, day, ev_room, k_room, row_room):
             break
         if not room(S, ev_room, k_room, row_room):
             return GROW
-        e = next_entry(S)
-        kind = S.EVI[L.EV_KIND, e]
-        x = S.EVI[L.EV_X, e]
-        a = S.EVI[L.EV_A, e]
-        seq = S.EVI[L.EV_SEQ, e]
-        t = S.EVT[e]
-        release(S, e)
-        _dispatch(S, kind, x, a, seq, t)
+        _step(S)
     ctl[CUR_I] = -1
     return DONE
+
+
+@njit(cache=True, _nrt=False)
+def before_tick(S, day, tick_seq, ev_room, k_room, row_room):
+    """Run day ``day``'s SimPy-class entries (:func:`.calendar.push_simpy`) at exactly ``day`` that
+    were scheduled before the day's tick (sequence numbers up to ``tick_seq``): SimPy orders its
+    queue by (time, priority, event id) and the tick's timeout was created at the end of the
+    previous tick, so these run before the tick; the rest of the day runs after it. Returns DONE
+    or GROW (as :func:`run_day`; the day, if opened, stays open for :func:`run_day`)."""
+    while before_tick_entry(S, day, tick_seq):
+        if not room(S, ev_room, k_room, row_room):
+            return GROW
+        _step(S)
+    return DONE
+
+
+@njit(cache=True, _nrt=False)
+def _step(S):
+    """Take the day's next entry off the calendar and run it."""
+    e = next_entry(S)
+    kind = S.EVI[L.EV_KIND, e]
+    x = S.EVI[L.EV_X, e]
+    a = S.EVI[L.EV_A, e]
+    seq = S.EVI[L.EV_SEQ, e]
+    t = S.EVT[e]
+    release(S, e)
+    _dispatch(S, kind, x, a, seq, t)
 
 
 @njit(cache=True, _nrt=False)

@@ -42,6 +42,9 @@ class CompiledProgramme:
 
     code = 0
     prefix = ""
+    #: whether the kernel schedules the policy's SimPy timeouts (``ctx.schedule``:
+    #: ``calendar.push_simpy``), which the driver then looks for before each tick
+    schedules = False
 
     def __init__(self, index: int, params):
         self.j = index
@@ -323,6 +326,7 @@ class CompiledPersonalisation(CompiledProgramme):
 
     code = P.PERSONALISATION
     prefix = "personalisation"
+    schedules = True
 
     def config(self, sc) -> dict[int, float]:
         p, X = self.p, PZ

@@ -1,7 +1,7 @@
 """Engine speed and memory: loopsim's engines against a plain-SimPy reference model, side by side.
 
-    python benchmarks/bench_engine.py                      # full run (about 10 minutes on 2 cores)
-    python benchmarks/bench_engine.py --reference-million  # also the reference at 1M (+2-4 minutes)
+    python benchmarks/bench_engine.py                      # full run (about 10 minutes, idle 2 cores)
+    python benchmarks/bench_engine.py --reference-million  # also the reference at 1M (+2-7 minutes)
     python benchmarks/bench_engine.py --quick              # a fast look (about a minute)
 
 Rows, each model in its own fresh subprocess so its peak memory (max RSS) is its own:

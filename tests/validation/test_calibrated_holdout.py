@@ -53,7 +53,7 @@ def cal(tx):
 
 
 @pytest.fixture(scope="module")
-def runs(cal, tmp_path_factory):
+def runs(cal, tmp_path_factory, engine):   # engine: one set of runs per engine (conftest)
     folder = tmp_path_factory.mktemp("calibrated")
     path = folder / "calibrated.toml"
     path.write_text(cal.to_toml(extends=os.path.relpath(BASE_SCENARIO, folder)))

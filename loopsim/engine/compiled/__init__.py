@@ -23,7 +23,7 @@ def unsupported(sc) -> str | None:
     missing = sorted({p.type for p in sc.policies if p.type not in COMPILED})
     if missing:
         return f"policies without a compiled form: {', '.join(missing)}"
-    return None
+    return next((why for p in sc.policies if (why := COMPILED[p.type].unsupported(p))), None)
 
 
 def run(sc, seed) -> RunRecords:

@@ -89,14 +89,47 @@ def push(S, t, x, kind, a):
     """Schedule event ``kind`` for ``x`` (a customer, a contact slot or a channel; ``a`` is an
     argument) at day ``t``; returns its sequence number, the token a customer's pending wake-up
     holds. Entries at or after the last day boundary are dropped (they would never run)."""
+    seq = S.ctl[SEQ] + 1
+    S.ctl[SEQ] = seq
+    _insert(S, t, x, kind, a, seq)
+    return seq
+
+
+#: added to the sequence numbers of :func:`push_simpy`'s entries: they sort before every calendar
+#: entry at the same time and among themselves in scheduling order
+SIMPY_FIRST = -(1 << 62)
+
+
+@njit(cache=True, _nrt=False)
+def push_simpy(S, t, x, kind, a):
+    """Schedule an event that the Python engine puts on SimPy's own queue (a policy's
+    ``ctx.schedule``, a SimPy timeout) rather than on its calendar.
+
+    The Python engine's customer clock hands control to SimPy whenever SimPy's queue holds an
+    event due at or before the next calendar entry (``Calendar._run_day``: ``q[0][0] <= t``), so
+    such an event runs before every calendar entry at the same time, whenever either was
+    scheduled. SimPy orders its own queue by (time, priority, event id); these timeouts all have
+    the normal priority, so among themselves they run in scheduling order. Here they are a second
+    class of calendar entry: the same pool and day lists, with sequence numbers offset by
+    :data:`SIMPY_FIRST`, so the (time, seq) order puts them first at equal times and keeps their
+    scheduling order. The daily tick is also a SimPy event, at integer days; the driver runs it
+    before the day's entries, which is SimPy's order except for a policy event at exactly an
+    integer day scheduled before that day's tick (SimPy would run it just before the tick): with
+    continuous acquisition times such a time has probability zero (docs/engine.md)."""
+    seq = S.ctl[SEQ] + 1
+    S.ctl[SEQ] = seq
+    _insert(S, t, x, kind, a, seq + SIMPY_FIRST)
+
+
+@njit(cache=True, _nrt=False)
+def _insert(S, t, x, kind, a, key):
+    """Put an entry with order key ``key`` on today's heap or a later day's list."""
     ctl = S.ctl
-    seq = ctl[SEQ] + 1
-    ctl[SEQ] = seq
     d = int(t)
     if d <= ctl[CAL_DAY]:
         e = alloc(S)
         S.EVT[e] = t
-        S.EVI[L.EV_SEQ, e] = seq
+        S.EVI[L.EV_SEQ, e] = key
         S.EVI[L.EV_X, e] = x
         S.EVI[L.EV_A, e] = a
         S.EVI[L.EV_KIND, e] = kind
@@ -104,7 +137,7 @@ def push(S, t, x, kind, a):
     elif d < ctl[DAYS]:
         e = alloc(S)
         S.EVT[e] = t
-        S.EVI[L.EV_SEQ, e] = seq
+        S.EVI[L.EV_SEQ, e] = key
         S.EVI[L.EV_X, e] = x
         S.EVI[L.EV_A, e] = a
         S.EVI[L.EV_KIND, e] = kind
@@ -115,22 +148,24 @@ def push(S, t, x, kind, a):
         else:
             S.EVI[L.EV_NEXT, tail] = e
         S.D[L.BK_TAIL, d] = e
-    return seq
 
 
 @njit(cache=True, _nrt=False)
 def open_day(S, day):
-    """Start day ``day``: its entries, sorted by (time, seq), become the day's list ``cur``."""
+    """Start day ``day``: its entries, sorted by (time, seq), become the day's list ``cur``, their
+    times ``cur_t`` beside them (contiguous: the sort reads an entry only on a tie)."""
     n = 0
     e = S.D[L.BK_HEAD, day]
     cur = S.EVL[L.CUR]
+    cur_t = S.EVLT[L.CUR_T]
     while e >= 0:
         cur[n] = e
+        cur_t[n] = S.EVT[e]
         n += 1
         e = S.EVI[L.EV_NEXT, e]
     S.D[L.BK_HEAD, day] = -1
     S.D[L.BK_TAIL, day] = -1
-    _merge_sort(S, cur, S.EVL[L.TMP], n)
+    _merge_sort(S, cur_t, cur, S.EVLT[L.TMP_T], S.EVL[L.TMP], n)
     ctl = S.ctl
     ctl[CUR_N] = n
     ctl[CUR_I] = 0
@@ -138,11 +173,12 @@ def open_day(S, day):
 
 
 @njit(cache=True, _nrt=False)
-def _merge_sort(S, a, tmp, n):
-    """Sort entries ``a[:n]`` into (time, seq) order, bottom-up, with ``tmp`` as scratch (no
-    allocation: the kernel runs without numba's reference counting)."""
+def _merge_sort(S, keys, vals, tkeys, tvals, n):
+    """Sort entries ``vals[:n]`` by (time ``keys``, seq), bottom-up, with ``tkeys``/``tvals`` as
+    scratch (no allocation: the kernel runs without numba's reference counting). Times are
+    contiguous; an entry's seq is read only on a tie."""
     width = 1
-    src, dst = a, tmp
+    sk, sv, dk, dv = keys, vals, tkeys, tvals
     in_tmp = False
     while width < n:
         i = 0
@@ -151,38 +187,55 @@ def _merge_sort(S, a, tmp, n):
             hi_ = min(i + 2 * width, n)
             p, q, k = i, mid, i
             while p < mid and q < hi_:
-                if _before(S, src[q], src[p]):
-                    dst[k] = src[q]
+                if sk[q] < sk[p] or (sk[q] == sk[p]
+                                     and S.EVI[L.EV_SEQ, sv[q]] < S.EVI[L.EV_SEQ, sv[p]]):
+                    dk[k] = sk[q]
+                    dv[k] = sv[q]
                     q += 1
                 else:
-                    dst[k] = src[p]
+                    dk[k] = sk[p]
+                    dv[k] = sv[p]
                     p += 1
                 k += 1
             while p < mid:
-                dst[k] = src[p]
+                dk[k] = sk[p]
+                dv[k] = sv[p]
                 p += 1
                 k += 1
             while q < hi_:
-                dst[k] = src[q]
+                dk[k] = sk[q]
+                dv[k] = sv[q]
                 q += 1
                 k += 1
             i += 2 * width
-        src, dst = dst, src
+        sk, sv, dk, dv = dk, dv, sk, sv
         in_tmp = not in_tmp
         width *= 2
     if in_tmp:
         for j in range(n):
-            a[j] = src[j]
+            keys[j] = sk[j]
+            vals[j] = sv[j]
+
+
+@njit(cache=True, _nrt=False)
+def _side_first(S, i):
+    """Whether the heap's first entry runs before the day list's entry ``i``: (time, seq) order
+    (a heap entry has the larger seq unless it is SimPy-class, see :func:`push_simpy`)."""
+    side = S.EVL[L.SIDE, 0]
+    ts = S.EVT[side]
+    tc = S.EVLT[L.CUR_T, i]
+    return ts < tc or (ts == tc and S.EVI[L.EV_SEQ, side] < S.EVI[L.EV_SEQ, S.EVL[L.CUR, i]])
 
 
 @njit(cache=True, _nrt=False)
 def next_entry(S):
     """The next entry of the day (removed from the day's list or heap), or -1 at the day's end.
-    On equal times the day's list comes first: its entries were all scheduled earlier."""
+    On equal times the (time, seq) order decides: the day's list's calendar entries were all
+    scheduled earlier than the heap's, but a heap entry may be SimPy-class (:func:`push_simpy`)."""
     ctl = S.ctl
     i = ctl[CUR_I]
     n = ctl[CUR_N]
-    if ctl[SIDE_N] > 0 and (i >= n or S.EVT[S.EVL[L.SIDE, 0]] < S.EVT[S.EVL[L.CUR, i]]):
+    if ctl[SIDE_N] > 0 and (i >= n or _side_first(S, i)):
         return side_pop(S)
     if i < n:
         ctl[CUR_I] = i + 1
@@ -197,7 +250,7 @@ def peek_time(S):
     i = ctl[CUR_I]
     t = np.inf
     if i < ctl[CUR_N]:
-        t = S.EVT[S.EVL[L.CUR, i]]
+        t = S.EVLT[L.CUR_T, i]
     if ctl[SIDE_N] > 0 and S.EVT[S.EVL[L.SIDE, 0]] < t:
         t = S.EVT[S.EVL[L.SIDE, 0]]
     return t

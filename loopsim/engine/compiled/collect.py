@@ -92,7 +92,7 @@ def collect(run: CompiledRun) -> RunRecords:
     return RunRecords(
         scenario=run.sc, horizon=run.horizon, days=days, customers=_customers(a),
         transactions=_transactions(a) if run.sc.time.record_transactions else _transactions_empty(),
-        contacts=_contacts(a, run.channels), ledger=_ledger(run), daily=daily, series={},
+        contacts=_contacts(a, run.channels), ledger=_ledger(run), daily=daily, series=run.series,
         final_active=int(ctl[L.N_ACTIVE]), final_class=[int(ctl[L.NC0]), int(ctl[L.NC1]), int(ctl[L.NC2])],
         prospects=run.prospects, funnel_entered=a["funnel_entered"][:6].tolist(), referrals=run.referrals,
         winback_attempts=int(ctl[L.WB_ATT]), winbacks=int(ctl[L.WB_SUC]), desk=_desk(run),

@@ -1,9 +1,7 @@
 """The compiled service desk: :mod:`loopsim.engine.service` with arrays.
 
-Channels are counted pools of agents with a priority queue each (a binary heap on (priority,
-arrival number) of contact slots); every timer is a calendar entry. A contact's slot is reused
-once nothing refers to it any more (``k_refs``: its calendar entries and its queue place) and its
-story is over (``k_term``).
+Channels are counted pools of agents with a priority queue each (:mod:`.contacts` holds the queues,
+the contact slots and the arrival profile); every timer is a calendar entry.
 """
 
 from __future__ import annotations
@@ -15,12 +13,12 @@ from numba import njit
 from . import layout as L
 from . import programmes
 from .calendar import push
+from .contacts import arrival, at, k_alloc, log_contact, next_waiting, q_push, terminate
 from .core import change_satisfaction, churn, post, refresh_churn
 from .layout import (
     ABANDONED,
     ACTIVE,
     BALKED,
-    CL_N,
     COMPLAINT_BELOW,
     CR_COMPLAINT,
     CR_ONBOARDING,
@@ -31,18 +29,15 @@ from .layout import (
     IN_FLIGHT,
     K_ARRIVE,
     K_FINISHED,
-    K_FREE_N,
     K_RENEGE,
     K_REPEAT,
     K_SHIFT,
-    K_USED,
     L_SERVICE,
     MAX_ATTEMPTS,
     N_CH,
     OPENED,
     P_DEFECT,
     P_PRODUCT,
-    PROFILE_INV0,
     R_SERVICE,
     RECOVERIES,
     RECOVERY,
@@ -62,160 +57,6 @@ from .streams import BS as _BS
 from .streams import SERVICE_ARRIVAL_DRAWS as ARRIVAL_DRAWS
 from .streams import SERVICE_DEFECTION_DRAWS as SDEFECT_DRAWS
 from .streams import SERVICE_REPEAT_DRAWS as REPEAT_DRAWS
-
-
-# ------------------------------------------------------------------ the daily arrival profile
-@njit(cache=True, _nrt=False)
-def _cumulative(S, t):
-    day = math.floor(t)
-    x = t - day
-    h = min(23, int(x * 24.0))
-    return day + S.MISC[L.PROF_CUM, h] + (x * 24.0 - h) * S.MISC[L.PROF_SHARE, h]
-
-
-@njit(cache=True, _nrt=False)
-def _inverse(S, s):
-    day = math.floor(s)
-    y = s - day
-    i = 0
-    while i < 25 and S.MISC[L.PROF_CUM, i] <= y:
-        i += 1
-    h = min(23, i - 1)
-    while S.MISC[L.PROF_SHARE, h] == 0.0:
-        h += 1
-        if h == 24:
-            return day + 1.0 + S.cf[PROFILE_INV0]
-    return day + (h + (y - S.MISC[L.PROF_CUM, h]) / S.MISC[L.PROF_SHARE, h]) / 24.0
-
-
-@njit(cache=True, _nrt=False)
-def arrival(S, t, u):
-    """When a contact caused at ``t`` arrives (``arrivals.DailyProfile.arrival``)."""
-    a = _inverse(S, _cumulative(S, t) + u)
-    return a if a >= t else t
-
-
-# ------------------------------------------------------------------ contact slots
-@njit(cache=True, _nrt=False)
-def _k_alloc(S):
-    ctl = S.ctl
-    if ctl[K_FREE_N] > 0:
-        ctl[K_FREE_N] -= 1
-        k = S.KI[L.K_FREE, ctl[K_FREE_N]]
-    else:
-        k = ctl[K_USED]
-        ctl[K_USED] = k + 1
-    S.KI[L.K_REFS, k] = 0
-    S.KI[L.K_TERM, k] = 0
-    return k
-
-
-@njit(cache=True, _nrt=False)
-def _k_maybe_free(S, k):
-    if S.KI[L.K_REFS, k] == 0 and S.KI[L.K_TERM, k] != 0:
-        S.KI[L.K_TERM, k] = 0
-        S.KI[L.K_FREE, S.ctl[K_FREE_N]] = k
-        S.ctl[K_FREE_N] += 1
-
-
-@njit(cache=True, _nrt=False)
-def unref(S, k):
-    """A calendar entry or queue place of contact ``k`` is gone."""
-    S.KI[L.K_REFS, k] -= 1
-    _k_maybe_free(S, k)
-
-
-@njit(cache=True, _nrt=False)
-def _terminate(S, k):
-    S.KI[L.K_TERM, k] = 1
-    _k_maybe_free(S, k)
-
-
-@njit(cache=True, _nrt=False)
-def _at(S, t, k, kind):
-    S.KI[L.K_REFS, k] += 1
-    push(S, t, k, kind, 0)
-
-
-@njit(cache=True, _nrt=False)
-def _log(S, k, t, wait, handling, outcome, resolved):
-    n = S.ctl[CL_N]
-    S.ctl[CL_N] = n + 1
-    S.CLI[L.CL_CID, n] = S.KI[L.K_C, k]
-    S.CLF[L.CL_ARRIVED, n] = t
-    S.CLF[L.CL_WAIT, n] = wait
-    S.CLF[L.CL_HANDLING, n] = handling
-    S.CLI[L.CL_OUTCOME, n] = outcome
-    S.CLI[L.CL_RESOLVED, n] = resolved
-    S.CLI[L.CL_PRIO, n] = S.KI[L.K_PRIO, k]
-    S.CLI[L.CL_REASON, n] = S.KI[L.K_REASON, k]
-    S.CLI[L.CL_CH, n] = S.KI[L.K_CH, k]
-    S.CLI[L.CL_ATTEMPT, n] = S.KI[L.K_ATTEMPT, k]
-    S.CLF[L.CL_PATIENCE, n] = S.KF[L.K_PATIENCE, k]
-
-
-# ------------------------------------------------------------------ queues
-@njit(cache=True, _nrt=False)
-def _q_before(S, ch, i, j):
-    return S.Q[L.Q_PRIO, ch, i] < S.Q[L.Q_PRIO, ch, j] or (S.Q[L.Q_PRIO, ch, i] == S.Q[L.Q_PRIO, ch, j]
-                                                  and S.Q[L.Q_SEQ, ch, i] < S.Q[L.Q_SEQ, ch, j])
-
-
-@njit(cache=True, _nrt=False)
-def _q_push(S, ch, k):
-    i = S.CHI[L.Q_N, ch]
-    S.CHI[L.Q_N, ch] = i + 1
-    S.Q[L.Q_PRIO, ch, i] = S.KI[L.K_PRIO, k]
-    S.Q[L.Q_SEQ, ch, i] = S.KI[L.K_SEQ, k]
-    S.Q[L.Q_K, ch, i] = k
-    while i > 0:
-        p = (i - 1) >> 1
-        if _q_before(S, ch, i, p):
-            _q_swap(S, ch, i, p)
-            i = p
-        else:
-            break
-    S.KI[L.K_REFS, k] += 1
-
-
-@njit(cache=True, _nrt=False)
-def _q_swap(S, ch, i, j):
-    S.Q[L.Q_PRIO, ch, i], S.Q[L.Q_PRIO, ch, j] = S.Q[L.Q_PRIO, ch, j], S.Q[L.Q_PRIO, ch, i]
-    S.Q[L.Q_SEQ, ch, i], S.Q[L.Q_SEQ, ch, j] = S.Q[L.Q_SEQ, ch, j], S.Q[L.Q_SEQ, ch, i]
-    S.Q[L.Q_K, ch, i], S.Q[L.Q_K, ch, j] = S.Q[L.Q_K, ch, j], S.Q[L.Q_K, ch, i]
-
-
-@njit(cache=True, _nrt=False)
-def _q_pop(S, ch):
-    k = S.Q[L.Q_K, ch, 0]
-    n = S.CHI[L.Q_N, ch] - 1
-    S.CHI[L.Q_N, ch] = n
-    if n > 0:
-        _q_swap(S, ch, 0, n)
-        i = 0
-        while True:
-            c = 2 * i + 1
-            if c >= n:
-                break
-            if c + 1 < n and _q_before(S, ch, c + 1, c):
-                c += 1
-            if _q_before(S, ch, c, i):
-                _q_swap(S, ch, c, i)
-                i = c
-            else:
-                break
-    return k
-
-
-@njit(cache=True, _nrt=False)
-def _next_waiting(S, ch):
-    while True:
-        k = _q_pop(S, ch)
-        S.KI[L.K_REFS, k] -= 1
-        if S.KI[L.K_DONE, k] == 0:
-            S.CHI[L.CH_WAITING, ch] -= 1
-            return k
-        _k_maybe_free(S, k)
 
 
 # ------------------------------------------------------------------ shifts
@@ -255,7 +96,7 @@ def set_duty(S, ch, on_duty, now):
         S.CHI[L.CH_FREE, ch] += delta - back
         while S.CHI[L.CH_FREE, ch] > 0 and S.CHI[L.CH_WAITING, ch] > 0:
             S.CHI[L.CH_FREE, ch] -= 1
-            _granted(S, _next_waiting(S, ch), now)
+            _granted(S, next_waiting(S, ch), now)
     elif delta < 0:
         idle = min(-delta, S.CHI[L.CH_FREE, ch])
         S.CHI[L.CH_FREE, ch] -= idle
@@ -292,7 +133,7 @@ def open_contact(S, c, t, reason, attempt, channel, counted):
             u_route = lo(z2)
             while channel < nch - 1 and u_route >= S.CHF[L.CH_CUM, channel]:
                 channel += 1
-    k = _k_alloc(S)
+    k = k_alloc(S)
     S.KI[L.K_CH, k] = channel
     S.KI[L.K_C, k] = c
     S.KF[L.K_T, k] = arrive
@@ -307,7 +148,7 @@ def open_contact(S, c, t, reason, attempt, channel, counted):
     pat = S.CHI[L.CH_PATIENCE, channel]
     S.KF[L.K_PATIENCE, k] = ppf(S.spec[pat], hi(z2)) if pat >= 0 else math.inf
     if arrive > t:
-        _at(S, arrive, k, K_ARRIVE)
+        at(S, arrive, k, K_ARRIVE)
     else:
         arrive_contact(S, k)
 
@@ -327,20 +168,20 @@ def arrive_contact(S, k):
         _serve(S, k, t)
         return
     if S.CHI[L.CH_BALK, ch] >= 0 and S.CHI[L.CH_WAITING, ch] >= S.CHI[L.CH_BALK, ch]:
-        _log(S, k, t, 0.0, 0.0, BALKED, 0)
+        log_contact(S, k, t, 0.0, 0.0, BALKED, 0)
         _feel(S, c, S.cf[S_ABANDONED], t)
         _after_failure(S, k, t)
-        _terminate(S, k)
+        terminate(S, k)
         return
     S.ctl[IN_FLIGHT] += 1
     if S.CHI[L.CH_FREE, ch] > 0:
         S.CHI[L.CH_FREE, ch] -= 1
         _granted(S, k, t)
         return
-    _q_push(S, ch, k)
+    q_push(S, ch, k)
     S.CHI[L.CH_WAITING, ch] += 1
     if S.KF[L.K_PATIENCE, k] < math.inf:
-        _at(S, t + S.KF[L.K_PATIENCE, k], k, K_RENEGE)
+        at(S, t + S.KF[L.K_PATIENCE, k], k, K_RENEGE)
 
 
 @njit(cache=True, _nrt=False)
@@ -357,10 +198,10 @@ def renege(S, k, now):
     S.CHI[L.CH_WAITING, S.KI[L.K_CH, k]] -= 1
     S.ctl[IN_FLIGHT] -= 1
     t0 = S.KF[L.K_T, k]
-    _log(S, k, t0, now - t0, 0.0, ABANDONED, 0)
+    log_contact(S, k, t0, now - t0, 0.0, ABANDONED, 0)
     _feel(S, S.KI[L.K_C, k], S.cf[S_ABANDONED] + S.cf[S_WAIT] * (now - t0), now)
     _after_failure(S, k, now)
-    _terminate(S, k)
+    terminate(S, k)
 
 
 @njit(cache=True, _nrt=False)
@@ -377,7 +218,7 @@ def _serve(S, k, now):
     S.KF[L.K_HANDLING, k] = h
     if not S.CHI[L.CH_SELF, ch]:
         S.CHF[L.CH_BUSY, ch] += max(0.0, min(h, S.cf[HORIZON] - now))
-    _at(S, now + h, k, K_FINISHED)
+    at(S, now + h, k, K_FINISHED)
 
 
 @njit(cache=True, _nrt=False)
@@ -387,13 +228,13 @@ def finished(S, k, now):
         if S.CHI[L.CH_LEAVING, ch]:
             S.CHI[L.CH_LEAVING, ch] -= 1
         elif S.CHI[L.CH_WAITING, ch]:
-            _granted(S, _next_waiting(S, ch), now)
+            _granted(S, next_waiting(S, ch), now)
         else:
             S.CHI[L.CH_FREE, ch] += 1
     S.ctl[IN_FLIGHT] -= 1
     c = S.KI[L.K_C, k]
     resolved = S.KF[L.K_UR, k] < S.CHF[L.CH_P_RESOLVE, ch]
-    _log(S, k, S.KF[L.K_T, k], S.KF[L.K_WAIT, k], S.KF[L.K_HANDLING, k], SERVED, 1 if resolved else 0)
+    log_contact(S, k, S.KF[L.K_T, k], S.KF[L.K_WAIT, k], S.KF[L.K_HANDLING, k], SERVED, 1 if resolved else 0)
     if S.CHF[L.CH_COST, ch]:
         post(S, L_SERVICE, now, S.CHF[L.CH_COST, ch], c)
     cf = S.cf
@@ -411,7 +252,7 @@ def finished(S, k, now):
         change_satisfaction(S, c, delta * 2.0 * S.F[L.C_S_SERVICE, c], now)
     if not resolved:
         _after_failure(S, k, now)
-    _terminate(S, k)
+    terminate(S, k)
 
 
 @njit(cache=True, _nrt=False)

@@ -9,6 +9,7 @@ calls per run, whatever the number of customers.
 
 from __future__ import annotations
 
+import gc
 import math
 
 import numpy as np
@@ -39,8 +40,11 @@ class CompiledRun:
         self.referrals = 0
         self.snaps = {k: [] for k in ("active", "promoters", "detractors", "in_funnel")}
         self.d_prospects = np.zeros(self.days + 1, dtype=np.int64)
+        self.series: dict[str, list[float]] = {}   # the policies' ctx.record columns
         self.S = self.a.pack()
         self.agent_cost = _agent_cost(sc, self.channels)
+        #: points batches one new customer may need at once (welcome and first purchase)
+        self.batches = sum(getattr(p, "batches_per_customer", 0) for p in self.policies)
 
     # ------------------------------------------------------------------ people
     def _new_people(self, n: int) -> tuple[int, int]:
@@ -72,11 +76,23 @@ class CompiledRun:
         grew |= a.ensure("contacts", int(ctl[L.K_USED] - ctl[L.K_FREE_N]) + 2 * people + 2 * _K_ROOM)
         grew |= a.ensure("tx", int(ctl[L.TX_N]) + people + 2 * _ROW_ROOM)
         grew |= a.ensure("clog", int(ctl[L.CL_N]) + 2 * people + 2 * _ROW_ROOM)
+        grew |= a.ensure("batches", int(ctl[L.PB_LIVE]) + self.batches * people + 2 * _ROW_ROOM)
         if grew:
             self.S = a.pack()
 
     # ------------------------------------------------------------------ the run
     def run(self) -> CompiledRun:
+        """Run the scenario to its horizon. The cyclic garbage collector is paused meanwhile, as in
+        the Python engine: the loop allocates little, but a collection walks every live object."""
+        gc_was_on = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run()
+        finally:
+            if gc_was_on:
+                gc.enable()
+
+    def _run(self) -> CompiledRun:
         m = self.sc.market
         self._room()
         K.start(self.S)
@@ -129,7 +145,10 @@ class CompiledRun:
         n_ref = 0
         n_prom = int(ctl[L.PROM_N])
         if adv.referrals_per_promoter_per_day > 0 and n_prom:
-            n_ref = int(rng.poisson(adv.referrals_per_promoter_per_day * n_prom * frac))
+            lam_ref = adv.referrals_per_promoter_per_day * n_prom * frac
+            for pol in self.policies:
+                lam_ref *= pol.referral_rate_multiplier()
+            n_ref = int(rng.poisson(lam_ref))
         if room < n_aw + n_ref:
             n_aw = int(min(n_aw, room))
             n_ref = int(min(n_ref, room - n_aw))
@@ -138,9 +157,15 @@ class CompiledRun:
         for pol in self.policies:
             pol.on_day(self, day)
 
-    def post_cost(self, amount: float) -> None:
-        """A policy's running cost now (``ctx.post("programme_cost", amount)`` in a tick)."""
-        self._post(L.L_PROGRAMME, self.tick_day, amount)
+    def post_cost(self, amount: float, kind: int = L.L_PROGRAMME) -> None:
+        """A policy's running cost now (``ctx.post("programme_cost", amount)`` in a tick; another
+        ledger ``kind`` such as ``L.L_SERVICE``)."""
+        self._post(kind, self.tick_day, amount)
+
+    def record(self, column: str, value: float) -> None:
+        """``ctx.record(column, value)`` in a tick: today's value of a policy's timeline column."""
+        col = self.series.setdefault(column, [math.nan] * self.days)
+        col[min(self.tick_day, self.days - 1)] = value
 
     def _arrivals(self, day: int, frac: float, n_aw: int, n_ref: int, mk_rate: float,
                   lam_aw: float) -> None:

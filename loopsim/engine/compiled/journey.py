@@ -137,7 +137,7 @@ def acquire(S, c, t, first_purchase):
     if cf[HAZARD_PROCESS] != 0.0:
         defection_start(S, c, t)
     if S.PT.shape[0]:
-        programmes.on_acquire(S, c)
+        programmes.on_acquire(S, c, t)
     if cf[OB_ENABLED] != 0.0 and first_purchase:
         push(S, t + cf[OB_DURATION], c, W_ONBOARDED, 0)
         if cf[OB_CONTACT_P] > 0:
@@ -262,7 +262,7 @@ def next_event(S, c, t, k, u_next):
             tot = S.F[L.C_HAZARD, c] * mult
     rate = S.F[L.C_RATE, c]
     if S.PT.shape[0]:
-        rate = programmes.rate_multiplier(S, c, rate)
+        rate = programmes.rate_multiplier(S, c, t, rate)
     if rate <= 0.0:
         dt = math.inf
     elif S.I[L.C_PERIODIC, c]:
@@ -315,5 +315,5 @@ def winback(S, c, t):
     if cf[HAZARD_PROCESS] != 0.0:
         defection_start(S, c, t)
     if S.PT.shape[0]:
-        programmes.on_reactivate(S, c)
+        programmes.on_reactivate(S, c, t)
     purchase(S, c, t)

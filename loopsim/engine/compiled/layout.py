@@ -9,8 +9,8 @@ from __future__ import annotations
 # ---------------------------------------------------------------- ctl: int64 counters and cursors
 (SEQ, CAL_DAY, CUR_N, CUR_I, SIDE_N, EV_FREE_N, EV_USED, K_FREE_N, K_USED, TX_N, CL_N, ACQ_N,
  PROM_N, N_ACTIVE, NC0, NC1, NC2, IN_FUNNEL, WB_ATT, WB_SUC, OPENED, REPEATS, RECOVERIES,
- DEFECTIONS, IN_FLIGHT, UNRES_N, DAYS, N_CH, STOPPED, P_REDEEMED) = range(30)
-N_CTL = 30
+ DEFECTIONS, IN_FLIGHT, UNRES_N, DAYS, N_CH, STOPPED, P_REDEEMED, PB_LIVE, PB_USED, PB_FREE) = range(33)
+N_CTL = 33
 
 # ---------------------------------------------------------------- cf: float64 configuration
 (HORIZON, DELTA, DISCOUNTING, MARGIN, EXP_FIXED, EXP_VALUE, LR, SAT_EFFECT, SAT_REF, PROM_TH,
@@ -62,6 +62,7 @@ L_REVENUE, L_FEE, L_REWARD, L_ACQ, L_SERVICE, L_PERSONAL, L_PROGRAMME, L_WINBACK
 (C_SEG, C_PERIODIC, C_NPS, C_STATUS, C_STAGE, C_CHANNEL, C_REFERRED_BY, C_REASON, C_PURCHASES, C_CONTACTS, C_WINBACKS, C_WAKE, C_DWAKE, C_UNRES, C_PROM_POS, ACQ, PROM) = range(17)
 EV_SEQ, EV_X, EV_A, EV_KIND, EV_NEXT = range(5)
 EV_FREE, CUR, SIDE, TMP = range(4)
+CUR_T, TMP_T = range(2)
 K_T, K_UH, K_UR, K_WAIT, K_HANDLING, K_PATIENCE = range(6)
 (K_CH, K_C, K_PRIO, K_REASON, K_DONE, K_ATTEMPT, K_COUNTED, K_SEQ, K_REFS, K_TERM, K_FREE) = range(11)
 TX_T, TX_AMT, TX_DISC = range(3)
@@ -72,6 +73,8 @@ Q_PRIO, Q_SEQ, Q_K = range(3)
 CH_BUSY, CH_P_RESOLVE, CH_COST, CH_CUM = range(4)
 D_PURCHASES, D_NEW, D_CHURNED, D_WON_BACK, FUNNEL_ENTERED, BK_HEAD, BK_TAIL = range(7)
 CONV, NOISE_FIXED, NOISE_VAL, PROF_SHARE, PROF_CUM, LED_TOTAL, LED_DISC = range(7)
+PB_T, PB_PTS = range(2)     # a points batch (fixed expiry): expiry time, points left
+PB_NEXT = 0                 # the next batch of its customer's list (slot + 1; 0: none)
 
 #: group -> (dtype, what its columns are, its fields); ``key``, ``EVT`` and ``TXI`` are 1-D
 GROUPS = {
@@ -81,6 +84,7 @@ GROUPS = {
     "EVT": ("f8", "ev1", ('ev_t',)),
     "EVI": ("i8", "ev", ('ev_seq', 'ev_x', 'ev_a', 'ev_kind', 'ev_next')),
     "EVL": ("i8", "ev", ('ev_free', 'cur', 'side', 'tmp')),
+    "EVLT": ("f8", "ev", ('cur_t', 'tmp_t')),
     "KF": ("f8", "k", ('k_t', 'k_uh', 'k_ur', 'k_wait', 'k_handling', 'k_patience')),
     "KI": ("i8", "k", ('k_ch', 'k_c', 'k_prio', 'k_reason', 'k_done', 'k_attempt', 'k_counted', 'k_seq', 'k_refs', 'k_term', 'k_free')),
     "TXF": ("f8", "tx", ('tx_t', 'tx_amt', 'tx_disc')),
@@ -93,6 +97,8 @@ GROUPS = {
     "D": ("i8", "day", ('d_purchases', 'd_new', 'd_churned', 'd_won_back', 'funnel_entered', 'bk_head', 'bk_tail')),
     "LEDD": ("f8", "day", ('led_daily0',)),
     "MISC": ("f8", "fixed", ('conv', 'noise_fixed', 'noise_val', 'prof_share', 'prof_cum', 'led_total', 'led_disc')),
+    "PB": ("f8", "pb", ('pb_t', 'pb_pts')),
+    "PBI": ("i8", "pb", ('pb_next',)),
 }
 #: the state tuple's fields: the groups, then the channels' shift steps, the quantile specs, the
 #: counters, the configuration and the policies' state (:mod:`.programmes`)

@@ -10,8 +10,9 @@ from numba import njit
 from . import layout as L
 from . import programmes
 from .calendar import next_entry, open_day, peek_time, push, release
+from .contacts import unref
 from .core import churn, defect, defection_refresh, defection_start, refresh_churn
-from .desk import arrive_contact, finished, renege, repeat, start_shifts, step, unref
+from .desk import arrive_contact, finished, renege, repeat, start_shifts, step
 from .journey import (
     acquire,
     become_active,
@@ -127,13 +128,16 @@ def run_day(S, day, ev_room, k_room, row_room):
 
 @njit(cache=True, _nrt=False)
 def room(S, ev_room, k_room, row_room):
-    """Whether every pool has room for one more event's worth of entries, contacts and rows."""
+    """Whether every pool has room for one more event's worth of entries, contacts, rows and
+    points batches."""
     ctl = S.ctl
     if ctl[EV_FREE_N] + S.EVT.shape[0] - ctl[EV_USED] < ev_room:
         return False
     if S.EVL.shape[1] - ctl[SIDE_N] < ev_room:
         return False
     if ctl[K_FREE_N] + S.KI.shape[1] - ctl[K_USED] < k_room:
+        return False
+    if S.PB.shape[1] - ctl[L.PB_LIVE] < row_room:
         return False
     return S.TXF.shape[1] - ctl[TX_N] >= row_room and S.CLF.shape[1] - ctl[CL_N] >= row_room
 
@@ -169,7 +173,7 @@ def existing_cohort(S, lo_id, hi_id):
         become_active(S, c, 0.0)
         S.I[L.C_STAGE, c] = 0
         if S.PT.shape[0]:
-            programmes.on_acquire(S, c)
+            programmes.on_acquire(S, c, 0.0)
         S.I[L.C_CHANNEL, c] = CH_EXISTING
         z = mixed(S.key[c] + BI, INITIAL_FIRST_EVENT_DRAW)
         _first_event(S, c, hi(z), lo(z))
@@ -180,7 +184,7 @@ def _first_event(S, c, un, uh):
     cf = S.cf
     rate = S.F[L.C_RATE, c]
     if S.PT.shape[0]:
-        rate = programmes.rate_multiplier(S, c, rate)
+        rate = programmes.rate_multiplier(S, c, 0.0, rate)
     if rate <= 0.0:
         dt = math.inf
     elif S.I[L.C_PERIODIC, c]:

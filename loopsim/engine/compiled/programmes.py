@@ -13,13 +13,17 @@ import math
 
 from numba import njit
 
-from . import core
+from . import core, membership, personalisation, points, referral, tier_priority, tiers
 from . import layout as L
 from .calendar import push
 from .rand import hi, mixed
 
 # ------------------------------------------------------------------ policy types and table slots
 PUNCH_CARD = 1
+POINTS = 20
+TIERS = 21
+MEMBERSHIP, REFERRAL, TIER_PRIORITY = 30, 31, 32
+PERSONALISATION = 2
 #: S.PT columns
 T_TYPE, T_ROW_I, T_ROW_F = range(3)
 #: S.PC columns: the behaviour switches (every programme), then the policy's own
@@ -34,8 +38,12 @@ N_PS = 16
 #: per-customer rows of a programme: PI (ints) and PF (floats)
 I_REWARDED_EVER, I_STAMPS = 0, 1      # stamps: collected beyond the pre-filled ones
 F_LAST_REDEEMED = 0                   # NaN: never redeemed (with rewarded behaviour on)
-ROWS_I = {PUNCH_CARD: 2}
-ROWS_F = {PUNCH_CARD: 1}
+#: (points: .points.I_* and F_*, tiers: .tiers.I_* and F_*; literals: no module attribute is
+#: read while the modules import each other)
+ROWS_I = {PUNCH_CARD: 2, POINTS: 4, TIERS: 2, MEMBERSHIP: 3, REFERRAL: 2, TIER_PRIORITY: 0,
+          PERSONALISATION: 7}
+ROWS_F = {PUNCH_CARD: 1, POINTS: 3, TIERS: 4, MEMBERSHIP: 0, REFERRAL: 0, TIER_PRIORITY: 0,
+          PERSONALISATION: 3}
 
 
 # ------------------------------------------------------------------ mechanisms (behaviour.py)
@@ -145,23 +153,43 @@ def _punch_churn(S, j, c, t):
 
 # ------------------------------------------------------------------ the hooks, for every policy
 @njit(cache=True, _nrt=False)
-def on_acquire(S, c):
+def on_acquire(S, c, t):
     for j in range(S.PT.shape[0]):
+        if S.PT[j, T_TYPE] == MEMBERSHIP:
+            membership.on_acquire(S, j, c, t)
+            continue
+        if S.PT[j, T_TYPE] == REFERRAL:
+            referral.on_acquire(S, j, c, t)
+            continue
         S.PS[j, S_MEMBERS] += 1
         if S.PT[j, T_TYPE] == PUNCH_CARD:
             S.PS[j, S_CARDS_STARTED] += 1
+        elif S.PT[j, T_TYPE] == POINTS:
+            points.on_acquire(S, j, c, t)
+        elif S.PT[j, T_TYPE] == TIERS:
+            tiers.on_acquire(S, j, c, t)
+        elif S.PT[j, T_TYPE] == PERSONALISATION:
+            personalisation.on_acquire(S, j, c, t)
 
 
 @njit(cache=True, _nrt=False)
 def on_churn(S, c):
     for j in range(S.PT.shape[0]):
-        S.PS[j, S_MEMBERS] -= 1
+        if S.PT[j, T_TYPE] != MEMBERSHIP or membership.is_member(S, j, c):
+            S.PS[j, S_MEMBERS] -= 1
+        if S.PT[j, T_TYPE] == TIERS:
+            tiers.on_churn(S, j, c)
 
 
 @njit(cache=True, _nrt=False)
-def on_reactivate(S, c):
+def on_reactivate(S, c, t):
     for j in range(S.PT.shape[0]):
-        S.PS[j, S_MEMBERS] += 1
+        if S.PT[j, T_TYPE] != MEMBERSHIP or membership.is_member(S, j, c):
+            S.PS[j, S_MEMBERS] += 1
+        if S.PT[j, T_TYPE] == TIERS:
+            tiers.on_reactivate(S, j, c, t)
+        elif S.PT[j, T_TYPE] == PERSONALISATION:
+            personalisation.on_reactivate(S, j, c, t)
 
 
 @njit(cache=True, _nrt=False)
@@ -175,18 +203,36 @@ def on_purchase(S, c, t, k, gross):
     for j in range(S.PT.shape[0]):
         if S.PT[j, T_TYPE] == PUNCH_CARD:
             disc = _punch_purchase(S, j, c, t, gross, disc)
+        elif S.PT[j, T_TYPE] == POINTS:
+            disc = points.on_purchase(S, j, c, t, gross, disc)
+        elif S.PT[j, T_TYPE] == TIERS:
+            disc, rew = tiers.on_purchase(S, j, c, t, gross, disc, rew)
+        elif S.PT[j, T_TYPE] == MEMBERSHIP:
+            disc, rew = membership.on_purchase(S, j, c, gross, disc, rew)
+        elif S.PT[j, T_TYPE] == REFERRAL:
+            disc = referral.on_purchase(S, j, c, gross, disc)
+        elif S.PT[j, T_TYPE] == PERSONALISATION:
+            disc = personalisation.on_purchase(S, j, c, t, gross, disc)
     return disc, rew
 
 
 @njit(cache=True, _nrt=False)
 def spend_multiplier(S, c, t, gross):
     """``gross`` times the policies' spend multipliers."""
+    for j in range(S.PT.shape[0]):
+        if S.PT[j, T_TYPE] == PERSONALISATION:
+            gross *= personalisation.spend_multiplier(S, j, c, t)
     return gross
 
 
 @njit(cache=True, _nrt=False)
 def conversion_multiplier(S, c, t, stage, p):
     """Conversion probability ``p`` of funnel ``stage`` times the policies' multipliers."""
+    for j in range(S.PT.shape[0]):
+        if S.PT[j, T_TYPE] == REFERRAL:
+            p *= referral.conversion(S, j, c)
+        if S.PT[j, T_TYPE] == PERSONALISATION:
+            p *= personalisation.conversion_multiplier(S, j, c)
     return p
 
 
@@ -200,13 +246,25 @@ def winback_multiplier(S, c, t, p):
 def priority(S, c, t):
     """The customer's service priority: the lowest of the policies' (0 without one)."""
     prio = 0
+    for j in range(S.PT.shape[0]):
+        if S.PT[j, T_TYPE] == TIERS:
+            prio = min(prio, tiers.priority(S, j, c))
+        if S.PT[j, T_TYPE] == TIER_PRIORITY:
+            prio = min(prio, tier_priority.priority(S, j, c))
     return prio
 
 
 @njit(cache=True, _nrt=False)
 def timer(S, c, j, kind, t):
     """Policy ``j``'s timer ``kind`` for customer ``c`` fires at ``t`` (``ctx.at``)."""
-    return
+    if S.PT[j, T_TYPE] == POINTS:
+        points.timer(S, j, c, kind, t)
+    elif S.PT[j, T_TYPE] == TIERS:
+        tiers.timer(S, j, c, kind, t)
+    elif S.PT[j, T_TYPE] == MEMBERSHIP:
+        membership.renew(S, j, c, t)
+    if S.PT[j, T_TYPE] == PERSONALISATION:
+        personalisation.contact(S, j, c, t)
 
 
 @njit(cache=True, _nrt=False)
@@ -219,10 +277,18 @@ def uniform(S, c, row, offset):
 
 
 @njit(cache=True, _nrt=False)
-def rate_multiplier(S, c, rate):
+def rate_multiplier(S, c, t, rate):
     for j in range(S.PT.shape[0]):
         if S.PT[j, T_TYPE] == PUNCH_CARD:
             rate *= _punch_rate(S, j, c)
+        elif S.PT[j, T_TYPE] == POINTS:
+            rate *= points.rate(S, j, c)
+        elif S.PT[j, T_TYPE] == TIERS:
+            rate *= tiers.rate(S, j, c, t)
+        elif S.PT[j, T_TYPE] == MEMBERSHIP:
+            rate *= membership.rate(S, j, c)
+        elif S.PT[j, T_TYPE] == PERSONALISATION:
+            rate *= personalisation.rate_multiplier(S, j, c, t)
     return rate
 
 
@@ -231,4 +297,10 @@ def churn_multiplier(S, c, t, mult):
     for j in range(S.PT.shape[0]):
         if S.PT[j, T_TYPE] == PUNCH_CARD:
             mult *= _punch_churn(S, j, c, t)
+        elif S.PT[j, T_TYPE] == POINTS:
+            mult *= points.churn(S, j, c, t)
+        elif S.PT[j, T_TYPE] == TIERS:
+            mult *= tiers.churn(S, j, c, t)
+        elif S.PT[j, T_TYPE] == MEMBERSHIP:
+            mult *= membership.churn(S, j, c)
     return mult

@@ -23,8 +23,9 @@ from .rand import spec_of
 State = namedtuple("State", L.FIELDS)
 
 #: pools that grow: their groups (columns = rows of the pool)
-_POOLS = {"customers": ("key", "F", "I", "PI", "PF"), "events": ("EVT", "EVI", "EVL"), "contacts": ("KF", "KI", "Q"),
-          "tx": ("TXF", "TXI"), "clog": ("CLF", "CLI")}
+_POOLS = {"customers": ("key", "F", "I", "PI", "PF"), "events": ("EVT", "EVI", "EVL", "EVLT"),
+          "contacts": ("KF", "KI", "Q"), "tx": ("TXF", "TXI"), "clog": ("CLF", "CLI"),
+          "batches": ("PB", "PBI")}
 #: fill values of new pool rows (default 0)
 _FILL = {"c_wake": -1, "c_dwake": -1, "c_prom_pos": -1, "c_referred_by": -1, "c_dh": -1.0,
          "c_aware_at": math.nan, "c_acquired_at": math.nan, "c_churned_at": math.nan,
@@ -69,7 +70,7 @@ class Arrays(dict):
 #: groups stored record-major (Fortran order): ``S.F[L.C_SAT, c]`` reads a customer's fields (and an
 #: event's, a contact's) from one or two cache lines instead of one line per field: with the
 #: fields in rows a 100,000-customer run was 4-5 times slower (cache misses)
-_CUSTOMER_MAJOR = ("F", "I", "EVI", "KF", "KI")
+_CUSTOMER_MAJOR = ("F", "I", "EVI", "KF", "KI", "PI", "PF")
 
 
 def _order(g: str) -> str:
@@ -185,8 +186,8 @@ def build(sc, customers: int) -> tuple[Arrays, list, list]:
     a = Arrays()
     pols, tables, rows_i, rows_f = build_policies(sc)
     a.update(tables)
-    a["PI"] = np.zeros((rows_i, 0), dtype=np.int64)
-    a["PF"] = np.zeros((rows_f, 0))
+    a["PI"] = np.zeros((rows_i, 0), dtype=np.int64, order="F")
+    a["PF"] = np.zeros((rows_f, 0), order="F")
     for groups in _POOLS.values():
         for g in groups:
             if g not in ("Q", "PI", "PF"):
@@ -209,4 +210,5 @@ def build(sc, customers: int) -> tuple[Arrays, list, list]:
     a.ensure("contacts", 256)
     a.ensure("tx", 4096)
     a.ensure("clog", 1024)
+    a.ensure("batches", 64)
     return a, channels, pols

@@ -156,7 +156,6 @@ def test_bad_options_give_one_line_and_write_nothing(args, words, tmp_path, caps
 
 
 def test_unreachable_dask_scheduler_fails_fast_and_leaves_no_store(tmp_path, capsys):
-    pytest.importorskip("distributed")
     import time
 
     tiny = tmp_path / "tiny.toml"

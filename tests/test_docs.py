@@ -99,26 +99,38 @@ def test_documented_python_snippets_compile_and_name_real_api():
 QUICK = {"check", "policies", "trace", "calibrate", "export-transactions"}
 
 
-def test_quick_documented_commands_run(monkeypatch, tmp_path):
+def _quick_commands() -> dict[str, list[list[str]]]:
+    """The documented quick commands, per document, in the document's order."""
+    docs: dict[str, list[list[str]]] = {}
+    for doc, args in _documented_commands():
+        if args and args[0] in QUICK:
+            docs.setdefault(doc, []).append(args)
+    return docs
+
+
+def test_every_quick_command_has_a_documented_example():
+    ran = {args[0] for commands in _quick_commands().values() for args in commands}
+    assert ran == QUICK, f"no documented example of {QUICK - ran}"
+
+
+@pytest.mark.parametrize("doc", sorted(_quick_commands()))
+def test_quick_documented_commands_run(doc, monkeypatch, tmp_path):
     """The documented commands that take seconds (check, policies, trace, calibrate,
     export-transactions) run as written and succeed: a placeholder file name in a doc is a broken
     command. They run in a scratch folder that sees the repository's scenarios (what they write,
-    a figure or a calibrated scenario, lands there), each doc's commands in order, as a reader
-    would type them."""
+    a figure or a calibrated scenario, lands there), each doc's commands in order in a folder of
+    its own, as a reader of that doc would type them (one test per doc: they run in parallel)."""
     from click.testing import CliRunner
 
     from loopsim.cli import app
 
     (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
     monkeypatch.chdir(tmp_path)
-    ran = set()
-    for doc, args in _documented_commands():
-        if args and args[0] in QUICK:
-            res = CliRunner().invoke(app, args)
-            assert res.exit_code == 0, f"{doc}: loopsim {' '.join(args)}: {res.output}"
-            ran.add(args[0])
-    assert ran == QUICK, f"no documented example of {QUICK - ran}"
-    assert (tmp_path / "journey.png").stat().st_size > 0      # the README's trace --plot drew
+    for args in _quick_commands()[doc]:
+        res = CliRunner().invoke(app, args)
+        assert res.exit_code == 0, f"{doc}: loopsim {' '.join(args)}: {res.output}"
+        if "--plot" in args:   # the figure was drawn (the README's trace --plot)
+            assert (tmp_path / args[args.index("--plot") + 1]).stat().st_size > 0
 
 
 def test_pending_doc_items_exist():

@@ -52,11 +52,18 @@ def _kernel(tmp_path: Path):
     # a kernel spec naming this interpreter: not whatever "python3" Jupyter finds first on the machine
     spec = tmp_path / "kernels" / "loopsim-venv"
     spec.mkdir(parents=True)
+    # Kernels run in parallel (pytest -n 2, other test runs on the machine) share nothing: an
+    # IPython folder of its own (all kernels writing ~/.ipython's history database at once fail
+    # or hang, ipython/ipython#11460), and sockets in tmp_path instead of TCP ports picked before
+    # the kernel binds them (two kernels can be handed the same, jupyter/jupyter_client#487).
     (spec / "kernel.json").write_text(json.dumps({
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "loopsim (this venv)", "language": "python"}))
+        "display_name": "loopsim (this venv)", "language": "python",
+        "env": {"IPYTHONDIR": str(tmp_path / "ipython")}}))
     ksm = KernelSpecManager(kernel_dirs=[str(spec.parent)])
-    return KernelManager(kernel_name="loopsim-venv", kernel_spec_manager=ksm)
+    sockets = {"transport": "ipc", "ip": str(tmp_path / "kernel")} if os.name == "posix" else {}
+    return KernelManager(kernel_name="loopsim-venv", kernel_spec_manager=ksm,
+                         connection_file=str(tmp_path / "kernel.json"), **sockets)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
@@ -74,3 +81,5 @@ def test_notebook_runs(path: Path, tmp_path: Path):
     # each notebook draws at least one figure: the run produced real output, not only text
     images = [o for c in ran for o in c.outputs if "image/png" in o.get("data", {})]
     assert images, f"{path.name}: no figure was drawn"
+    # the kernel kept its history in its own IPython folder, not the user's
+    assert (tmp_path / "ipython" / "profile_default" / "history.sqlite").is_file()

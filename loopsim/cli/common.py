@@ -7,13 +7,11 @@ and tidy tables. Bad input gives one line on stderr and exit code 2, never a tra
 from __future__ import annotations
 
 import math
-import os
-import sys
 import unicodedata
 from pathlib import Path
 
 import click
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.text import Text
 
 from ..errors import LoopsimError
@@ -34,19 +32,53 @@ def _hidden(ch: str) -> bool:
 _BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+#: Width (characters) of output that goes to no terminal (piped, logged, captured): wide enough
+#: for the comparison tables, instead of rich's 80-column default.
+PIPED_WIDTH = 140
+
+
 class _PlainConsole(Console):
     """A console that prints strings as they are: no markup, no emoji codes (a scenario named
     "x[/]y" or ":joy:" prints literally) and control characters escaped. Style with
-    :class:`rich.text.Text` where needed."""
+    :class:`rich.text.Text` where needed.
+
+    Its width (characters) is decided at each print: the ``COLUMNS`` environment variable if set,
+    else the terminal's width when printing to one, else :data:`PIPED_WIDTH`."""
+
+    def __init__(self, *, width: int | None = None, height: int | None = None, **kwargs) -> None:
+        super().__init__(width=width, height=height, **kwargs)
+        if not self.is_jupyter:
+            # rich fixes COLUMNS and LINES when the console is made, i.e. when this module is
+            # imported; read them at each print instead (whoever imported it first, e.g. a test
+            # runner, must not decide the width of every later command in the process).
+            self._width, self._height = width, height
 
     def render_str(self, text: str, **kwargs):   # every str printed or put in a table passes here
         return super().render_str(printable(text), **kwargs)
 
+    @property
+    def size(self) -> ConsoleDimensions:
+        """Width and height in characters (rich's, but :data:`PIPED_WIDTH` wide when writing to no
+        terminal and ``COLUMNS`` is not set)."""
+        size = super().size
+        if self._width is None and not self._environ.get("COLUMNS", "").isdigit() \
+                and not _is_tty(self.file):
+            return ConsoleDimensions(PIPED_WIDTH, size.height)
+        return size
 
-# Piped or logged output (not a terminal) gets a width that fits the comparison tables instead of
-# rich's 80-column default; COLUMNS still wins.
-console = _PlainConsole(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 140,
-                        markup=False, emoji=False)
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)
+
+
+def _is_tty(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):   # no isatty, or closed
+        return False
+
+
+console = _PlainConsole(markup=False, emoji=False)
 
 
 def _version_string() -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -17,6 +18,10 @@ from .workers import _init_worker, _sigint_blocked, _WorkerContext
 
 #: Seconds to wait for a Dask scheduler to answer (``--dask ADDRESS``).
 DASK_CONNECT_TIMEOUT = 10.0
+#: The ``--dask local`` scheduler's HTTP server (its health and metrics routes; the dashboard is
+#: off) on a free loopback port: on its default, 8787, a second cluster on the machine (another
+#: experiment, another user) printed a three-line "Port 8787 is already in use" warning.
+LOCAL_SCHEDULER = {"dashboard_address": "127.0.0.1:0"}
 
 
 class Runner:
@@ -89,12 +94,13 @@ class Runner:
                 # to see them.
                 with _sigint_blocked():
                     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=logging.CRITICAL)
+                                           dashboard_address=None, silence_logs=logging.CRITICAL,
+                                           scheduler_kwargs=LOCAL_SCHEDULER)
                 self._owned.append(cluster)
                 client = Client(cluster)
             else:
                 try:
-                    client = Client(self.dask, timeout=DASK_CONNECT_TIMEOUT)
+                    client = _connect(self.dask)
                 except (OSError, TimeoutError) as exc:
                     raise LoopsimError(f"--dask {self.dask}: cannot connect to the scheduler within "
                                        f"{DASK_CONNECT_TIMEOUT:g} s ({exc})") from None
@@ -170,3 +176,26 @@ class Runner:
         self._done[job.key] = row
         self._progress.advance()
         return row
+
+
+def _connect(address: str):
+    """A Dask client connected to the scheduler at ``address`` (waits DASK_CONNECT_TIMEOUT s).
+
+    When the connection fails (a malformed address, say) distributed's Client is left half
+    started: its event-loop thread runs and the object waits in a reference cycle for the garbage
+    collector, whose finaliser closes it in whatever thread collects it, taking distributed's
+    process-wide loop lock. A client being started then holds that lock while it waits for its own
+    loop thread: if that thread is the one collecting, the start fails after 10 s (an assertion in
+    distributed's LoopRunner), and it deadlocks if it is the starting thread itself. So the failed
+    client is closed here, in this thread, holding no lock."""
+    from distributed import Client
+
+    try:
+        return Client(address, timeout=DASK_CONNECT_TIMEOUT)
+    except BaseException as exc:
+        for frame, _ in traceback.walk_tb(exc.__traceback__):
+            half_started = frame.f_locals.get("self")
+            if isinstance(half_started, Client):
+                half_started.close()   # a no-op for one distributed already closed
+                break
+        raise

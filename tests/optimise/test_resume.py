@@ -44,8 +44,12 @@ def _wait_for(cond, deadline_s: float, proc: subprocess.Popen) -> None:
 
 
 def _cli(scenario: Path, out: Path) -> subprocess.Popen:
+    # the Python engine keeps each trial long against the poll below (the compiled engine finished
+    # all eight trials between two polls on a loaded machine, so there was nothing to interrupt)
+    env = {**os.environ, "LOOPSIM_ENGINE": "python"}
     return subprocess.Popen([sys.executable, "-m", "loopsim.cli", "optimise", str(scenario), *ARGS,
-                             "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
 
 
 def test_interrupted_study_resumes_without_repeating_trials_and_gives_the_same_answer(tmp_path):
@@ -53,13 +57,13 @@ def test_interrupted_study_resumes_without_repeating_trials_and_gives_the_same_a
     whole = loopsim.optimise(sc, **API, out=tmp_path / "whole")
     out = tmp_path / "cut"
     proc = _cli(sc, out)
-    _wait_for(lambda: (out / "study.journal").exists() and len(_complete(out)) >= 3, 120, proc)
+    _wait_for(lambda: (out / "study.journal").exists() and len(_complete(out)) >= 1, 120, proc)
     proc.send_signal(signal.SIGINT)
     _o, err = proc.communicate(timeout=60)
     assert proc.returncode == 2
     assert err.count("\n") == 1 and "run the same command again to resume" in err and "Traceback" not in err
     before = {t.number: t.datetime_complete for t in _complete(out)}
-    assert 3 <= len(before) < 8
+    assert 1 <= len(before) < 8
     resumed = loopsim.optimise(sc, **API, out=out)
     done = _complete(out)
     assert len(done) == 8

@@ -14,6 +14,9 @@ See ``docs/engine.md`` ("Two engines").
 from __future__ import annotations
 
 from ...records import RunRecords
+from .cache import install as _install_cache
+
+_install_cache()   # before any kernel module compiles: see cache.py
 
 
 def unsupported(sc) -> str | None:

@@ -186,8 +186,10 @@ def build(sc, customers: int) -> tuple[Arrays, list, list]:
     a = Arrays()
     pols, tables, rows_i, rows_f = build_policies(sc)
     a.update(tables)
-    a["PI"] = np.zeros((rows_i, 0), dtype=np.int64, order="F")
-    a["PF"] = np.zeros((rows_f, 0), order="F")
+    # at least two rows: an array of one row is C- and F-contiguous at once, numba would type it C
+    # and compile the whole kernel a second time for scenarios without policies
+    a["PI"] = np.zeros((max(rows_i, 2), 0), dtype=np.int64, order="F")
+    a["PF"] = np.zeros((max(rows_f, 2), 0), order="F")
     for groups in _POOLS.values():
         for g in groups:
             if g not in ("Q", "PI", "PF"):

@@ -7,6 +7,7 @@ and tidy tables. Bad input gives one line on stderr and exit code 2, never a tra
 from __future__ import annotations
 
 import math
+import os
 import unicodedata
 from pathlib import Path
 

@@ -1,7 +1,7 @@
 """Engine speed and memory: loopsim's engines against a plain-SimPy reference model, side by side.
 
-    python benchmarks/bench_engine.py                      # full run (about 10 minutes on 2 cores)
-    python benchmarks/bench_engine.py --reference-million  # also the reference at 1M (+2-4 minutes)
+    python benchmarks/bench_engine.py                      # full run (about 10 minutes, idle 2 cores)
+    python benchmarks/bench_engine.py --reference-million  # also the reference at 1M (+2-7 minutes)
     python benchmarks/bench_engine.py --quick              # a fast look (about a minute)
 
 Rows, each model in its own fresh subprocess so its peak memory (max RSS) is its own:
@@ -260,10 +260,11 @@ def _horizon(scale: dict, feats: dict) -> None:
     short = scale.get(long.get("n"), (None,))[0]
     if short is None or "error" in long or "error" in short:
         return
-    us = [1e6 * r["seconds"] / r["purchases"] for r in (short, long)]
+    us = [1e6 * r["cpu"] / r["purchases"] for r in (short, long)]
     print(f"horizon: {long['n']:,} customers x 730 days took {long['seconds'] / short['seconds']:.2f}x "
-          f"the 365-day time for {long['purchases'] / short['purchases']:.2f}x the purchases "
-          f"({us[0]:.2f} and {us[1]:.2f} microseconds per purchase)")
+          f"the 365-day wall time ({long['cpu'] / short['cpu']:.2f}x the CPU time) for "
+          f"{long['purchases'] / short['purchases']:.2f}x the purchases ({us[0]:.2f} and {us[1]:.2f} "
+          "CPU microseconds per purchase)")
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

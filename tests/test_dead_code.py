@@ -23,6 +23,7 @@ WHITELIST = [
     "winback_multiplier", "on_reactivate", "referral_rate_multiplier", "summary",
     "__getattr__",   # module-level lazy attributes of loopsim (PEP 562)
     "convert",       # click.ParamType's conversion hook (cli/common.py)
+    "get_source_stamp",  # numba's cache-locator interface, called by name (engine/compiled/cache.py)
 ]
 #: click commands, pydantic validators and registered policies are reached through decorators.
 DECORATORS = ["@app.command", "@app.group", "@*.command", "@*validator", "@register*"]

@@ -153,8 +153,67 @@ def personalisations(draw) -> dict:
             "platform_cost_per_day": draw(st.floats(0, 50)), "cost_per_contact": draw(st.floats(0, 0.1))}
 
 
+@st.composite
+def points(draw) -> dict:
+    """Points with each expiry mode, redemption chance and earning basis drawn."""
+    return {"type": "points", "earn_rate": draw(st.floats(0, 3)), "earn_on": draw(st.sampled_from(["paid", "gross"])),
+            "welcome_points": draw(st.floats(0, 200)), "redemption_threshold": draw(st.floats(20, 300)),
+            "reward_value": draw(st.floats(0, 20)), "redeem_probability": draw(probs),
+            "expiry": draw(st.sampled_from(["none", "fixed", "rolling"])), "expiry_days": draw(st.floats(5, 90)),
+            "cost_per_point": draw(st.one_of(st.none(), st.floats(0, 0.1))),
+            "operating_cost_per_day": draw(st.floats(0, 20)), "cost_per_member_per_day": draw(st.floats(0, 0.1)),
+            "behaviour": draw(behaviours())}
+
+
+@st.composite
+def tiers(draw) -> dict:
+    """Two to four tiers with increasing thresholds, benefits and priorities drawn."""
+    n = draw(st.integers(2, 4))
+    steps = draw(st.lists(st.floats(1, 100), min_size=n - 1, max_size=n - 1))
+    th = [0.0]
+    for x in steps:
+        th.append(th[-1] + x)
+    return {"type": "tiers", "metric": draw(st.sampled_from(["spend", "purchases"])),
+            "window_days": draw(st.floats(10, 90)),
+            "demotion": draw(st.sampled_from(["one_step", "to_qualified"])),
+            "tiers": [{"name": f"t{i}", "threshold": th[i], "earn_multiplier": draw(st.floats(1, 2)),
+                       "discount_rate": draw(st.floats(0, 0.2)), "free_shipping_value": draw(st.floats(0, 5)),
+                       "service_priority": -i, "cost_per_member_per_day": draw(st.floats(0, 0.05))}
+                      for i in range(n)],
+            "behaviour": draw(behaviours()) | {"status": draw(st.booleans()), "demotion_churn": draw(st.booleans()),
+                                               "demotion_aversion": draw(st.booleans())}}
+
+
+@st.composite
+def memberships(draw) -> dict:
+    return {"type": "membership", "fee": draw(st.floats(0, 20)), "billing_period_days": draw(st.floats(1, 40)),
+            "join_probability": draw(probs), "join_scales_with_sensitivity": draw(st.booleans()),
+            "cancel_probability": draw(probs), "cancel_if_unused": draw(probs), "discount_rate": draw(probs),
+            "free_shipping_value": draw(st.floats(0, 10)), "rate_uplift": draw(st.floats(0, 1)),
+            "operating_cost_per_day": draw(st.floats(0, 20)), "cost_per_member_per_day": draw(st.floats(0, 0.1)),
+            "behaviour": draw(behaviours()) | {"sunk_cost": draw(st.booleans()), "sunk_cost_strength": draw(probs)}}
+
+
+@st.composite
+def referrals(draw) -> dict:
+    return {"type": "referral", "referrer_reward": draw(st.floats(0, 20)), "referee_reward": draw(st.floats(0, 60)),
+            "max_rewards_per_referrer": draw(st.one_of(st.none(), st.integers(0, 3))),
+            "referral_rate_uplift": draw(st.floats(0, 3)), "referee_conversion_uplift": draw(st.floats(0, 1)),
+            "operating_cost_per_day": draw(st.floats(0, 20)), "cost_per_member_per_day": draw(st.floats(0, 0.1)),
+            "behaviour": draw(behaviours())}
+
+
+@st.composite
+def tier_priorities(draw) -> dict:
+    return {"type": "tier_priority", "basis": draw(st.sampled_from(["revenue", "purchases"])),
+            "thresholds": sorted(draw(st.lists(st.floats(0, 200), max_size=4))),
+            "operating_cost_per_day": draw(st.floats(0, 20))}
+
+
 #: a strategy for each policy type with a compiled form (a test checks none is missing)
-POLICIES = {"punch_card": punch_cards(), "personalisation": personalisations()}
+POLICIES = {"punch_card": punch_cards(), "personalisation": personalisations(), "points": points(),
+            "tiers": tiers(), "membership": memberships(), "referral": referrals(),
+            "tier_priority": tier_priorities()}
 
 
 @st.composite

@@ -16,11 +16,25 @@ from .conftest import ROOT
 from .equal import table_differences
 
 SMALL = {"market.initial_customers": 200, "time.horizon_days": 60, "market.marketing_budget_per_day": 30.0}
-#: a scenario with a policy the compiled engine has no form for (a points programme)
-UNSUPPORTED = "scenarios/retailer_points.toml"
+#: a scenario with a policy the compiled engine has no form for (streaks; no bundled scenario
+#: has one any more: every bundled policy type runs compiled)
+UNSUPPORTED_TOML = """schema_version = 1
+name = "Shop with streaks"
+[market]
+initial_customers = 50
+[[policies]]
+type = "streaks"
+"""
 
 
-def small(path: str = "scenarios/baseline.toml", **overrides) -> loopsim.Scenario:
+@pytest.fixture
+def unsupported(tmp_path):
+    path = tmp_path / "streaks.toml"
+    path.write_text(UNSUPPORTED_TOML)
+    return path
+
+
+def small(path="scenarios/baseline.toml", **overrides) -> loopsim.Scenario:
     return loopsim.load_scenario(ROOT / path, SMALL | overrides)
 
 
@@ -51,27 +65,27 @@ def test_compare_common_random_numbers_on_compiled(monkeypatch):
     assert (independent["base"] != independent["margin"]).any()
 
 
-def test_compiled_on_an_unsupported_scenario_is_one_clear_error():
+def test_compiled_on_an_unsupported_scenario_is_one_clear_error(unsupported):
     with pytest.raises(LoopsimError, match=r"^engine 'compiled' cannot run .*: policies without a "
-                                           r"compiled form: points \(use --engine auto or python\)$"):
-        loopsim.simulate(small(UNSUPPORTED), 1, engine="compiled")
+                                           r"compiled form: streaks \(use --engine auto or python\)$"):
+        loopsim.simulate(small(unsupported), 1, engine="compiled")
 
 
-def test_the_engine_variable_reaches_worker_processes(monkeypatch):
+def test_the_engine_variable_reaches_worker_processes(monkeypatch, unsupported):
     monkeypatch.setenv("LOOPSIM_ENGINE", "compiled")
     with pytest.raises(LoopsimError, match="engine 'compiled' cannot run") as err:
-        loopsim.replicate(small(UNSUPPORTED), n=2, seed=1, workers=2, progress=False)
+        loopsim.replicate(small(unsupported), n=2, seed=1, workers=2, progress=False)
     # raised in a worker process: concurrent.futures chains the worker's traceback as the cause
     assert type(err.value.__cause__).__name__ == "_RemoteTraceback"
 
 
 @pytest.mark.parametrize("extra", [[], ["--reps", "2", "--workers", "2"]])
-def test_cli_compiled_on_an_unsupported_scenario(extra):
-    cmd = [sys.executable, "-m", "loopsim.cli", "--engine", "compiled", "run", str(ROOT / UNSUPPORTED),
+def test_cli_compiled_on_an_unsupported_scenario(extra, unsupported):
+    cmd = [sys.executable, "-m", "loopsim.cli", "--engine", "compiled", "run", str(unsupported),
            "--set", "time.horizon_days=20", "--set", "market.initial_customers=50", *extra]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert out.returncode == 2
     assert out.stdout == ""
     assert out.stderr.splitlines() == [
-        "loopsim: error: engine 'compiled' cannot run 'Online shop, points programme': policies "
-        "without a compiled form: points (use --engine auto or python)"]
+        "loopsim: error: engine 'compiled' cannot run 'Shop with streaks': policies "
+        "without a compiled form: streaks (use --engine auto or python)"]

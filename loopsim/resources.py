@@ -1,8 +1,9 @@
 """Will a run fit in memory? An estimate made before it starts, so a population that cannot fit
 is refused with one line instead of swapping the machine to a halt or being killed mid-run.
 
-The footprint is the one measured by the engine benchmark (``docs/engine.md``, 2026-11-29:
-100,000 customers x 365 days in 264 MB, 1,000,000 in 1,399 MB): a fixed
+The footprint is the one measured by the engine benchmark on the compiled engine, the larger of
+the two engines' (``docs/engine.md``, 2026-11-29: 100,000 customers x 365 days in 476 MB,
+1,000,000 in 1,827 MB; the Python engine took 264 and 1,399 MB): a fixed
 :data:`BASE_BYTES` per process plus :data:`BYTES_PER_CUSTOMER` per customer acquired. The number
 of customers is the initial cohort plus the prospects that marketing and organic arrivals bring
 over the horizon times the funnel's conversion (word of mouth and referrals come on top, so the
@@ -18,9 +19,9 @@ from typing import Any
 from .errors import LoopsimError
 
 #: Memory per acquired customer (bytes): the slope of the benchmark's 100k and 1M runs.
-BYTES_PER_CUSTOMER = (1_399 - 264) * 1_000_000 // 900_000
+BYTES_PER_CUSTOMER = (1_827 - 476) * 1_000_000 // 900_000
 #: Memory of a process before any customer (bytes): the benchmark's intercept.
-BASE_BYTES = 264 * 1_000_000 - 100_000 * BYTES_PER_CUSTOMER
+BASE_BYTES = 476 * 1_000_000 - 100_000 * BYTES_PER_CUSTOMER
 #: Environment variable that sets the memory available (bytes) instead of the machine's, for
 #: tests and for sharing a machine (e.g. ``LOOPSIM_MEMORY_BYTES=4e9``).
 MEMORY_ENV = "LOOPSIM_MEMORY_BYTES"

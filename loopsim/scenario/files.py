@@ -68,7 +68,7 @@ LOADING_RULES: list[str] = [
     "* A policy `type` names a registered policy (built in, or from a plug-in: see",
     "  [howto_custom_policy.md](howto_custom_policy.md)); nothing in a scenario file is imported",
     "  or executed.",
-    "* Before a run, loopsim estimates its memory (about 1.3 KB per customer plus 140 MB per",
+    "* Before a run, loopsim estimates its memory (about 1.5 KB per customer plus 330 MB per",
     "  process, measured in [engine.md](engine.md), times the worker processes) and refuses a run",
     "  that cannot fit: `needs about X GB; this machine has Y GB`. `LOOPSIM_MEMORY_BYTES` sets the",
     "  memory to assume instead of the machine's (tests use it; also useful on a shared machine).",

@@ -126,28 +126,25 @@ def _insert(S, t, x, kind, a, key):
     """Put an entry with order key ``key`` on today's heap or a later day's list."""
     ctl = S.ctl
     d = int(t)
-    if d <= ctl[CAL_DAY]:
-        e = alloc(S)
-        S.EVT[e] = t
-        S.EVI[L.EV_SEQ, e] = key
-        S.EVI[L.EV_X, e] = x
-        S.EVI[L.EV_A, e] = a
-        S.EVI[L.EV_KIND, e] = kind
+    today = d <= ctl[CAL_DAY]
+    if not today and d >= ctl[DAYS]:
+        return          # at or after the last day boundary: would never run
+    e = alloc(S)
+    S.EVT[e] = t
+    S.EVI[L.EV_SEQ, e] = key
+    S.EVI[L.EV_X, e] = x
+    S.EVI[L.EV_A, e] = a
+    S.EVI[L.EV_KIND, e] = kind
+    if today:
         _side_push(S, e)
-    elif d < ctl[DAYS]:
-        e = alloc(S)
-        S.EVT[e] = t
-        S.EVI[L.EV_SEQ, e] = key
-        S.EVI[L.EV_X, e] = x
-        S.EVI[L.EV_A, e] = a
-        S.EVI[L.EV_KIND, e] = kind
-        S.EVI[L.EV_NEXT, e] = -1
-        tail = S.D[L.BK_TAIL, d]
-        if tail < 0:
-            S.D[L.BK_HEAD, d] = e
-        else:
-            S.EVI[L.EV_NEXT, tail] = e
-        S.D[L.BK_TAIL, d] = e
+        return
+    S.EVI[L.EV_NEXT, e] = -1
+    tail = S.D[L.BK_TAIL, d]
+    if tail < 0:
+        S.D[L.BK_HEAD, d] = e
+    else:
+        S.EVI[L.EV_NEXT, tail] = e
+    S.D[L.BK_TAIL, d] = e
 
 
 @njit(cache=True, _nrt=False)

@@ -54,6 +54,7 @@ from .layout import (
     W_WINBACK,
 )
 from .rand import hi, lo, mixed
+from .ref import ref
 from .streams import BI, CHURN_INITIAL_DRAW, INITIAL_FIRST_EVENT_DRAW, INITIAL_SPREAD_DRAW
 
 DONE, GROW, END = 0, 1, 2
@@ -98,10 +99,11 @@ def _dispatch(S, kind, x, a, seq, t):
 
 
 @njit(cache=True, _nrt=False)
-def run_day(S, day, ev_room, k_room, row_room):
+def run_day(state, day, ev_room, k_room, row_room):
     """Run day ``day``'s events in order. Returns DONE at the day's end, END at the horizon, or
     GROW (nothing half-done) when a pool is near full: the driver grows it and calls again, and
     the day resumes where it stopped."""
+    S = ref(state)
     ctl = S.ctl
     if ctl[CUR_I] < 0:
         open_day(S, day)
@@ -120,12 +122,13 @@ def run_day(S, day, ev_room, k_room, row_room):
 
 
 @njit(cache=True, _nrt=False)
-def before_tick(S, day, tick_seq, ev_room, k_room, row_room):
+def before_tick(state, day, tick_seq, ev_room, k_room, row_room):
     """Run day ``day``'s SimPy-class entries (:func:`.calendar.push_simpy`) at exactly ``day`` that
     were scheduled before the day's tick (sequence numbers up to ``tick_seq``): SimPy orders its
     queue by (time, priority, event id) and the tick's timeout was created at the end of the
     previous tick, so these run before the tick; the rest of the day runs after it. Returns DONE
     or GROW (as :func:`run_day`; the day, if opened, stays open for :func:`run_day`)."""
+    S = ref(state)
     while before_tick_entry(S, day, tick_seq):
         if not room(S, ev_room, k_room, row_room):
             return GROW
@@ -164,15 +167,17 @@ def room(S, ev_room, k_room, row_room):
 
 # ------------------------------------------------------------------ the market's entry points
 @njit(cache=True, _nrt=False)
-def start(S):
+def start(state):
     """Before the initial cohort: the desk's shifts (the Python engine builds the desk first)."""
+    S = ref(state)
     start_shifts(S)
 
 
 @njit(cache=True, _nrt=False)
-def initial_cohort(S, lo_id, hi_id, spread):
+def initial_cohort(state, lo_id, hi_id, spread):
     """New customers ``lo_id`` .. ``hi_id - 1`` at day 0, first purchase now or spread over
     ``spread`` days (``Market._initial_cohort``)."""
+    S = ref(state)
     for c in range(lo_id, hi_id):
         S.I[L.C_CHANNEL, c] = CH_INITIAL
         S.F[L.C_AWARE_AT, c] = 0.0
@@ -185,8 +190,9 @@ def initial_cohort(S, lo_id, hi_id, spread):
 
 
 @njit(cache=True, _nrt=False)
-def existing_cohort(S, lo_id, hi_id):
+def existing_cohort(state, lo_id, hi_id):
     """Existing customers ``lo_id`` .. ``hi_id - 1`` at day 0 (``Market._existing_cohort``)."""
+    S = ref(state)
     for c in range(lo_id, hi_id):
         S.I[L.C_CHANNEL, c] = CH_INITIAL
         S.F[L.C_AWARE_AT, c] = 0.0
@@ -228,9 +234,10 @@ def _first_event(S, c, un, uh):
 
 
 @njit(cache=True, _nrt=False)
-def arrivals(S, lo_id, hi_id, times, stages):
+def arrivals(state, lo_id, hi_id, times, stages):
     """Prospects ``lo_id`` .. ``hi_id - 1`` become aware at ``times`` and enter the funnel at
     ``stages`` (``Market._arrivals``; the driver set their channels)."""
+    S = ref(state)
     for j in range(hi_id - lo_id):
         c = lo_id + j
         S.F[L.C_AWARE_AT, c] = times[j]

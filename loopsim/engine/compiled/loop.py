@@ -53,6 +53,7 @@ from .layout import (
     W_PURCHASE,
     W_WINBACK,
 )
+from .prefetch import prefetch
 from .rand import hi, lo, mixed
 from .ref import ref
 from .streams import BI, CHURN_INITIAL_DRAW, INITIAL_FIRST_EVENT_DRAW, INITIAL_SPREAD_DRAW
@@ -139,6 +140,7 @@ def before_tick(state, day, tick_seq, ev_room, k_room, row_room):
 @njit(cache=True, _nrt=False)
 def _step(S):
     """Take the day's next entry off the calendar and run it."""
+    _ahead(S)
     e = next_entry(S)
     kind = S.EVI[L.EV_KIND, e]
     x = S.EVI[L.EV_X, e]
@@ -147,6 +149,29 @@ def _step(S):
     t = S.EVT[e]
     release(S, e)
     _dispatch(S, kind, x, a, seq, t)
+
+
+#: how many entries of the day's list ahead the kernel asks for an entry's record, and for its
+#: customer's (read from the entry, which arrived meanwhile)
+_ENTRY_AHEAD, _CUSTOMER_AHEAD = 8, 4
+
+
+@njit(cache=True, _nrt=False)
+def _ahead(S):
+    """Prefetch the records the day's next events will read (:mod:`.prefetch`)."""
+    i = S.ctl[CUR_I]
+    n = S.ctl[L.CUR_N]
+    if i + _ENTRY_AHEAD < n:
+        e = S.EVL[L.CUR, i + _ENTRY_AHEAD]
+        prefetch(S.EVI, e, 1)
+    if i + _CUSTOMER_AHEAD < n:
+        x = S.EVI[L.EV_X, S.EVL[L.CUR, i + _CUSTOMER_AHEAD]]
+        if x < S.F.shape[1]:
+            prefetch(S.F, x, 3)
+            prefetch(S.I, x, 3)
+            if S.PI.shape[1]:
+                prefetch(S.PI, x, 1)
+                prefetch(S.PF, x, 1)
 
 
 @njit(cache=True, _nrt=False)

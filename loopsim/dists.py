@@ -5,7 +5,8 @@ A distribution is written in a scenario as an inline table with a ``dist`` key, 
 
 * ``sample(rng, size)``: vectorised draws from a :class:`numpy.random.Generator`;
 * ``ppf(u)``: the quantile function, used by the engine to turn a customer's own uniform draw into
-  a value (this keeps common random numbers exact: the same uniform gives the same value);
+  a value (this keeps common random numbers exact: the same uniform gives the same value); the
+  beta and gamma ones for many values at once (:mod:`loopsim.quantiles`);
 * ``mean`` and ``variance``.
 
 The registry :data:`DISTRIBUTIONS` maps the ``dist`` name to its class; :data:`Distribution` is the
@@ -20,6 +21,8 @@ from typing import Annotated, ClassVar, Literal, Union
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import special
+
+from .quantiles import beta_ppf, gamma_ppf
 
 
 class _Dist(BaseModel):
@@ -101,7 +104,7 @@ class Gamma(_Dist):
         return rng.gamma(self.shape, 1.0 / self.rate, size)
 
     def ppf(self, u):
-        return special.gammaincinv(self.shape, np.asarray(u, dtype=float)) / self.rate
+        return gamma_ppf(self.shape, u) / self.rate
 
     @property
     def mean(self):
@@ -123,7 +126,7 @@ class Beta(_Dist):
         return rng.beta(self.a, self.b, size)
 
     def ppf(self, u):
-        return special.betaincinv(self.a, self.b, np.asarray(u, dtype=float))
+        return beta_ppf(self.a, self.b, u)
 
     @property
     def mean(self):

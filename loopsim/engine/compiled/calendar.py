@@ -1,8 +1,8 @@
 """The compiled calendar: one order of events, (time, scheduling order), as in the Python engine.
 
 Entries live in a pool (``ev_*`` arrays, reused through a free list). An entry for a later day is
-appended to that day's list (``bk_head``/``bk_tail``, chained through ``ev_next``); when the day
-starts its entries are sorted by time with a stable sort, so equal times keep scheduling order. An
+put at the head of that day's list (``bk_head``, chained through ``ev_next``); when the day starts
+its entries are sorted by (time, seq), so equal times keep scheduling order. An
 entry for the day being run goes onto a small heap (``side``) keyed on (time, seq). This is the
 Python engine's day calendar (:mod:`loopsim.engine.calendar`) with arrays for lists.
 """
@@ -138,13 +138,10 @@ def _insert(S, t, x, kind, a, key):
     if today:
         _side_push(S, e)
         return
-    S.EVI[L.EV_NEXT, e] = -1
-    tail = S.D[L.BK_TAIL, d]
-    if tail < 0:
-        S.D[L.BK_HEAD, d] = e
-    else:
-        S.EVI[L.EV_NEXT, tail] = e
-    S.D[L.BK_TAIL, d] = e
+    # at the list's head: linking at the tail would write to the previous tail entry, a cache miss
+    # per entry; the day's sort puts the entries in (time, seq) order whatever their list order
+    S.EVI[L.EV_NEXT, e] = S.D[L.BK_HEAD, d]
+    S.D[L.BK_HEAD, d] = e
 
 
 @njit(cache=True, _nrt=False)
@@ -161,7 +158,6 @@ def open_day(S, day):
         n += 1
         e = S.EVI[L.EV_NEXT, e]
     S.D[L.BK_HEAD, day] = -1
-    S.D[L.BK_TAIL, day] = -1
     _merge_sort(S, cur_t, cur, S.EVLT[L.TMP_T], S.EVL[L.TMP], n)
     ctl = S.ctl
     ctl[CUR_N] = n

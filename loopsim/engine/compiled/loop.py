@@ -163,15 +163,16 @@ def _ahead(S):
     n = S.ctl[L.CUR_N]
     if i + _ENTRY_AHEAD < n:
         e = S.EVL[L.CUR, i + _ENTRY_AHEAD]
-        prefetch(S.EVI, e, 1)
+        prefetch(S.EVI, e, S.EVI.strides[1])
     if i + _CUSTOMER_AHEAD < n:
         x = S.EVI[L.EV_X, S.EVL[L.CUR, i + _CUSTOMER_AHEAD]]
         if x < S.F.shape[1]:
-            prefetch(S.F, x, 3)
-            prefetch(S.I, x, 3)
+            prefetch(S.F, x, S.F.strides[1])
+            prefetch(S.I, x, S.I.strides[1])
+            prefetch(S.key, x, 8)
             if S.PI.shape[1]:
-                prefetch(S.PI, x, 1)
-                prefetch(S.PF, x, 1)
+                prefetch(S.PI, x, S.PI.strides[1])
+                prefetch(S.PF, x, S.PF.strides[1])
 
 
 @njit(cache=True, _nrt=False)

@@ -25,7 +25,7 @@ from .equal import assert_same_run
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = (4, 5)
 #: reduced size: customers at day 0, horizon (days)
-SMALL = {"market.initial_customers": 300, "time.horizon_days": 120.0}
+SMALL = {"market.initial_customers": 200, "time.horizon_days": 100.0}
 #: a generous win-back, so that win-back offers are used within the short horizon
 WINBACK = {"journey.winback.delay_days": 10.0, "journey.winback.success_probability": 0.5}
 

@@ -210,10 +210,23 @@ def tier_priorities(draw) -> dict:
             "operating_cost_per_day": draw(st.floats(0, 20))}
 
 
+@st.composite
+def offers(draw, kind: str) -> dict:
+    """A cash-back or discount offer: each condition (applies_to, cap, minimum basket, uses) and
+    uplift drawn."""
+    return {"type": kind, "percent": draw(probs), "fixed": draw(st.floats(0, 5)),
+            "cap": draw(st.one_of(st.none(), st.floats(0, 10))), "min_basket": draw(st.floats(0, 40)),
+            "applies_to": draw(st.sampled_from(["every", "first", "winback"])),
+            "max_uses": draw(st.one_of(st.none(), st.integers(1, 4))), "rate_uplift": draw(st.floats(0, 1)),
+            "conversion_uplift": draw(st.floats(0, 1)), "winback_uplift": draw(st.floats(0, 2)),
+            "operating_cost_per_day": draw(st.floats(0, 20)), "cost_per_member_per_day": draw(st.floats(0, 0.1)),
+            "behaviour": draw(behaviours())}
+
+
 #: a strategy for each policy type with a compiled form (a test checks none is missing)
 POLICIES = {"punch_card": punch_cards(), "personalisation": personalisations(), "points": points(),
             "tiers": tiers(), "membership": memberships(), "referral": referrals(),
-            "tier_priority": tier_priorities()}
+            "tier_priority": tier_priorities(), "cashback": offers("cashback"), "discount": offers("discount")}
 
 
 @st.composite

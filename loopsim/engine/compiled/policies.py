@@ -20,6 +20,7 @@ from . import programmes as P
 from . import referral as R
 from . import tier_priority as T
 from . import tiers as TR
+from .cashback_host import CompiledCashback, CompiledDiscount
 from .policy_base import CompiledProgramme
 
 
@@ -307,7 +308,8 @@ class CompiledPersonalisation(CompiledProgramme):
 #: policy type -> its compiled form
 COMPILED = {"punch_card": CompiledPunchCard, "points": CompiledPoints, "tiers": CompiledTiers,
             "membership": CompiledMembership, "referral": CompiledReferral,
-            "tier_priority": CompiledTierPriority, "personalisation": CompiledPersonalisation}
+            "tier_priority": CompiledTierPriority, "personalisation": CompiledPersonalisation,
+            "cashback": CompiledCashback, "discount": CompiledDiscount}
 
 
 def build(sc) -> tuple[list[CompiledProgramme], dict[str, np.ndarray], int, int]:

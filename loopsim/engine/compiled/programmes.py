@@ -13,7 +13,7 @@ import math
 
 from numba import njit
 
-from . import core, membership, personalisation, points, referral, tier_priority, tiers
+from . import cashback, core, membership, personalisation, points, referral, tier_priority, tiers
 from . import layout as L
 from .calendar import push
 from .rand import hi, mixed
@@ -24,6 +24,7 @@ POINTS = 20
 TIERS = 21
 MEMBERSHIP, REFERRAL, TIER_PRIORITY = 30, 31, 32
 PERSONALISATION = 2
+CASHBACK, DISCOUNT = 40, 41      # one kernel module: .cashback
 #: S.PT columns
 T_TYPE, T_ROW_I, T_ROW_F = range(3)
 #: S.PC columns: the behaviour switches (every programme), then the policy's own
@@ -41,9 +42,9 @@ F_LAST_REDEEMED = 0                   # NaN: never redeemed (with rewarded behav
 #: (points: .points.I_* and F_*, tiers: .tiers.I_* and F_*; literals: no module attribute is
 #: read while the modules import each other)
 ROWS_I = {PUNCH_CARD: 2, POINTS: 4, TIERS: 2, MEMBERSHIP: 3, REFERRAL: 2, TIER_PRIORITY: 0,
-          PERSONALISATION: 7}
+          PERSONALISATION: 7, CASHBACK: 2, DISCOUNT: 2}
 ROWS_F = {PUNCH_CARD: 1, POINTS: 3, TIERS: 4, MEMBERSHIP: 0, REFERRAL: 0, TIER_PRIORITY: 0,
-          PERSONALISATION: 3}
+          PERSONALISATION: 3, CASHBACK: 0, DISCOUNT: 0}
 
 
 # ------------------------------------------------------------------ mechanisms (behaviour.py)
@@ -190,6 +191,8 @@ def on_reactivate(S, c, t):
             tiers.on_reactivate(S, j, c, t)
         elif S.PT[j, T_TYPE] == PERSONALISATION:
             personalisation.on_reactivate(S, j, c, t)
+        elif S.PT[j, T_TYPE] == CASHBACK or S.PT[j, T_TYPE] == DISCOUNT:
+            cashback.on_reactivate(S, j, c)
 
 
 @njit(cache=True, _nrt=False)
@@ -213,6 +216,8 @@ def on_purchase(S, c, t, k, gross):
             disc = referral.on_purchase(S, j, c, gross, disc)
         elif S.PT[j, T_TYPE] == PERSONALISATION:
             disc = personalisation.on_purchase(S, j, c, t, gross, disc)
+        elif S.PT[j, T_TYPE] == CASHBACK or S.PT[j, T_TYPE] == DISCOUNT:
+            disc, rew = cashback.on_purchase(S, j, c, k, gross, disc, rew)
     return disc, rew
 
 
@@ -233,12 +238,17 @@ def conversion_multiplier(S, c, t, stage, p):
             p *= referral.conversion(S, j, c)
         if S.PT[j, T_TYPE] == PERSONALISATION:
             p *= personalisation.conversion_multiplier(S, j, c)
+        if S.PT[j, T_TYPE] == CASHBACK or S.PT[j, T_TYPE] == DISCOUNT:
+            p *= cashback.conversion(S, j, c, stage)
     return p
 
 
 @njit(cache=True, _nrt=False)
 def winback_multiplier(S, c, t, p):
     """Win-back probability ``p`` times the policies' multipliers."""
+    for j in range(S.PT.shape[0]):
+        if S.PT[j, T_TYPE] == CASHBACK or S.PT[j, T_TYPE] == DISCOUNT:
+            p *= cashback.winback(S, j, c)
     return p
 
 
@@ -289,6 +299,8 @@ def rate_multiplier(S, c, t, rate):
             rate *= membership.rate(S, j, c)
         elif S.PT[j, T_TYPE] == PERSONALISATION:
             rate *= personalisation.rate_multiplier(S, j, c, t)
+        elif S.PT[j, T_TYPE] == CASHBACK or S.PT[j, T_TYPE] == DISCOUNT:
+            rate *= cashback.rate(S, j, c)
     return rate
 
 

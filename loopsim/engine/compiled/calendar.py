@@ -1,10 +1,13 @@
 """The compiled calendar: one order of events, (time, scheduling order), as in the Python engine.
 
 Entries live in a pool (``ev_*`` arrays, reused through a free list). An entry for a later day is
-put at the head of that day's list (``bk_head``, chained through ``ev_next``); when the day starts
-its entries are sorted by (time, seq), so equal times keep scheduling order. An
-entry for the day being run goes onto a small heap (``side``) keyed on (time, seq). This is the
-Python engine's day calendar (:mod:`loopsim.engine.calendar`) with arrays for lists.
+appended to that day's list: chunks of :data:`~.layout.CHUNK` (entry, time) pairs by value
+(``bk_e``/``bk_t``; a day's chunks are chained through ``bk_next`` from ``bk_head`` to ``bk_tail``),
+so starting a day reads its entries' times in runs of contiguous memory rather than one entry at a
+time across the pool (a cache miss each once the pool outgrows the caches). When the day starts
+its entries are sorted by (time, seq), so equal times keep scheduling order. An entry for the day
+being run goes onto a small heap (``side``) keyed on (time, seq). This is the Python engine's day
+calendar (:mod:`loopsim.engine.calendar`) with arrays for lists.
 """
 
 from __future__ import annotations
@@ -13,7 +16,19 @@ import numpy as np
 from numba import njit
 
 from . import layout as L
-from .layout import CAL_DAY, CUR_I, CUR_N, DAYS, EV_FREE_N, EV_USED, SEQ, SIDE_N
+from .layout import (
+    BK_FREE_N,
+    BK_USED,
+    CAL_DAY,
+    CHUNK,
+    CUR_I,
+    CUR_N,
+    DAYS,
+    EV_FREE_N,
+    EV_USED,
+    SEQ,
+    SIDE_N,
+)
 
 
 @njit(cache=True, _nrt=False)
@@ -137,29 +152,65 @@ def _insert(S, t, x, kind, a, key):
     S.EVI[L.EV_KIND, e] = kind
     if today:
         _side_push(S, e)
-        return
-    # at the list's head: linking at the tail would write to the previous tail entry, a cache miss
-    # per entry; the day's sort puts the entries in (time, seq) order whatever their list order
-    S.EVI[L.EV_NEXT, e] = S.D[L.BK_HEAD, d]
-    S.D[L.BK_HEAD, d] = e
+    else:
+        _append(S, d, e, t)
+
+
+@njit(cache=True, _nrt=False)
+def _append(S, d, e, t):
+    """Append entry ``e`` at time ``t`` to day ``d``'s list (a new chunk when its last is full)."""
+    k = S.D[L.BK_TAIL, d]
+    f = S.D[L.BK_FILL, d]
+    if k < 0 or f == CHUNK:
+        ctl = S.ctl
+        if ctl[BK_FREE_N] > 0:
+            ctl[BK_FREE_N] -= 1
+            new = S.EVL[L.BK_FREE, ctl[BK_FREE_N]]
+        else:
+            new = ctl[BK_USED]
+            ctl[BK_USED] = new + 1
+        S.EVL[L.BK_NEXT, new] = -1
+        if k < 0:
+            S.D[L.BK_HEAD, d] = new
+        else:
+            S.EVL[L.BK_NEXT, k] = new
+        S.D[L.BK_TAIL, d] = new
+        k = new
+        f = 0
+    S.EVL[L.BK_E, k * CHUNK + f] = e
+    S.EVLT[L.BK_T, k * CHUNK + f] = t
+    S.D[L.BK_FILL, d] = f + 1
+
+
+@njit(cache=True, _nrt=False)
+def _chunk_len(S, day, k):
+    """How many entries chunk ``k`` of day ``day``'s list holds (all but the last are full)."""
+    return S.D[L.BK_FILL, day] if k == S.D[L.BK_TAIL, day] else CHUNK
 
 
 @njit(cache=True, _nrt=False)
 def open_day(S, day):
     """Start day ``day``: its entries, sorted by (time, seq), become the day's list ``cur``, their
-    times ``cur_t`` beside them (contiguous: the sort reads an entry only on a tie)."""
+    times ``cur_t`` beside them (contiguous: the sort reads an entry only on a tie). Its chunks go
+    back to the free list."""
     n = 0
-    e = S.D[L.BK_HEAD, day]
     cur = S.EVL[L.CUR]
     cur_t = S.EVLT[L.CUR_T]
-    while e >= 0:
-        cur[n] = e
-        cur_t[n] = S.EVT[e]
-        n += 1
-        e = S.EVI[L.EV_NEXT, e]
-    S.D[L.BK_HEAD, day] = -1
-    _merge_sort(S, cur_t, cur, S.EVLT[L.TMP_T], S.EVL[L.TMP], n)
     ctl = S.ctl
+    k = S.D[L.BK_HEAD, day]
+    while k >= 0:
+        base = k * CHUNK
+        for j in range(_chunk_len(S, day, k)):
+            cur[n] = S.EVL[L.BK_E, base + j]
+            cur_t[n] = S.EVLT[L.BK_T, base + j]
+            n += 1
+        S.EVL[L.BK_FREE, ctl[BK_FREE_N]] = k
+        ctl[BK_FREE_N] += 1
+        k = S.EVL[L.BK_NEXT, k]
+    S.D[L.BK_HEAD, day] = -1
+    S.D[L.BK_TAIL, day] = -1
+    S.D[L.BK_FILL, day] = 0
+    _merge_sort(S, cur_t, cur, S.EVLT[L.TMP_T], S.EVL[L.TMP], n)
     ctl[CUR_N] = n
     ctl[CUR_I] = 0
     ctl[CAL_DAY] = day
@@ -243,10 +294,7 @@ def before_tick_entry(S, day, tick_seq):
     opened (its list sorted) only if its list holds one."""
     ctl = S.ctl
     if ctl[CUR_I] < 0:
-        e = S.D[L.BK_HEAD, day]
-        while e >= 0 and not _simpy_before(S, e, day, tick_seq):
-            e = S.EVI[L.EV_NEXT, e]
-        if e < 0:
+        if not _list_has_simpy_before(S, day, tick_seq):
             return False
         open_day(S, day)
     i = ctl[CUR_I]
@@ -258,6 +306,18 @@ def before_tick_entry(S, day, tick_seq):
     else:
         return False
     return _simpy_before(S, e, day, tick_seq)
+
+
+@njit(cache=True, _nrt=False)
+def _list_has_simpy_before(S, day, tick_seq):
+    """Whether day ``day``'s list holds an entry :func:`_simpy_before` the tick."""
+    k = S.D[L.BK_HEAD, day]
+    while k >= 0:
+        for j in range(_chunk_len(S, day, k)):
+            if _simpy_before(S, S.EVL[L.BK_E, k * CHUNK + j], day, tick_seq):
+                return True
+        k = S.EVL[L.BK_NEXT, k]
+    return False
 
 
 @njit(cache=True, _nrt=False)

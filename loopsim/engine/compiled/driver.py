@@ -71,10 +71,14 @@ class CompiledRun:
 
     def _room(self, people: int = 0) -> None:
         """Grow the pools so the kernel can take ``people`` new customers at once (each may
-        schedule a few entries, buy once and open two contacts) without stopping."""
+        schedule a few entries, buy once and open two contacts) without stopping. The entry pool's
+        rows also hold the days' lists, in chunks: room for the chunks in use, one more per day
+        and per entry the kernel may add before it checks again."""
         a, ctl = self.a, self.a["ctl"]
-        grew = a.ensure("events", int(ctl[L.EV_USED] - ctl[L.EV_FREE_N]) + (4 + self.timers) * people
-                        + 2 * _EV_ROOM)
+        entries = (4 + self.timers) * people
+        chunks = int(ctl[L.BK_USED] - ctl[L.BK_FREE_N]) + self.days + 1 + 2 * _EV_ROOM
+        grew = a.ensure("events", max(int(ctl[L.EV_USED] - ctl[L.EV_FREE_N]) + entries + 2 * _EV_ROOM,
+                                      L.CHUNK * chunks + entries))
         grew |= a.ensure("contacts", int(ctl[L.K_USED] - ctl[L.K_FREE_N]) + 2 * people + 2 * _K_ROOM)
         grew |= a.ensure("tx", int(ctl[L.TX_N]) + people + 2 * _ROW_ROOM)
         grew |= a.ensure("clog", int(ctl[L.CL_N]) + 2 * people + 2 * _ROW_ROOM)

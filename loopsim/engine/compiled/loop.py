@@ -158,21 +158,28 @@ _ENTRY_AHEAD, _CUSTOMER_AHEAD = 8, 4
 
 @njit(cache=True, _nrt=False)
 def _ahead(S):
-    """Prefetch the records the day's next events will read (:mod:`.prefetch`)."""
+    """Prefetch the records the day's next events will read (:mod:`.prefetch`): a customer's
+    for a customer's event, a contact's for the desk's."""
     i = S.ctl[CUR_I]
     n = S.ctl[L.CUR_N]
     if i + _ENTRY_AHEAD < n:
         e = S.EVL[L.CUR, i + _ENTRY_AHEAD]
         prefetch(S.EVI, e, S.EVI.strides[1])
+        prefetch(S.EVT, e, 8)
     if i + _CUSTOMER_AHEAD < n:
-        x = S.EVI[L.EV_X, S.EVL[L.CUR, i + _CUSTOMER_AHEAD]]
-        if x < S.F.shape[1]:
+        e = S.EVL[L.CUR, i + _CUSTOMER_AHEAD]
+        x = S.EVI[L.EV_X, e]
+        kind = S.EVI[L.EV_KIND, e]
+        if kind < K_ARRIVE and x < S.F.shape[1]:
             prefetch(S.F, x, S.F.strides[1])
             prefetch(S.I, x, S.I.strides[1])
             prefetch(S.key, x, 8)
             if S.PI.shape[1]:
                 prefetch(S.PI, x, S.PI.strides[1])
                 prefetch(S.PF, x, S.PF.strides[1])
+        elif kind <= K_FINISHED and x < S.KI.shape[1]:
+            prefetch(S.KI, x, S.KI.strides[1])
+            prefetch(S.KF, x, S.KF.strides[1])
 
 
 @njit(cache=True, _nrt=False)
@@ -184,6 +191,8 @@ def room(S, ev_room, k_room, row_room):
         return False
     if S.EVL.shape[1] - ctl[SIDE_N] < ev_room:
         return False
+    if S.EVL.shape[1] // L.CHUNK - (ctl[L.BK_USED] - ctl[L.BK_FREE_N]) < ev_room:
+        return False     # each new entry may open a chunk of a day's list
     if ctl[K_FREE_N] + S.KI.shape[1] - ctl[K_USED] < k_room:
         return False
     if S.PB.shape[1] - ctl[L.PB_LIVE] < row_room:

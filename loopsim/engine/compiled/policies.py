@@ -20,7 +20,9 @@ from . import programmes as P
 from . import referral as R
 from . import tier_priority as T
 from . import tiers as TR
+from .exclusive_access_host import CompiledExclusiveAccess
 from .policy_base import CompiledProgramme
+from .streaks_host import CompiledStreaks
 
 
 class CompiledPunchCard(CompiledProgramme):
@@ -307,7 +309,8 @@ class CompiledPersonalisation(CompiledProgramme):
 #: policy type -> its compiled form
 COMPILED = {"punch_card": CompiledPunchCard, "points": CompiledPoints, "tiers": CompiledTiers,
             "membership": CompiledMembership, "referral": CompiledReferral,
-            "tier_priority": CompiledTierPriority, "personalisation": CompiledPersonalisation}
+            "tier_priority": CompiledTierPriority, "personalisation": CompiledPersonalisation,
+            "exclusive_access": CompiledExclusiveAccess, "streaks": CompiledStreaks}
 
 
 def build(sc) -> tuple[list[CompiledProgramme], dict[str, np.ndarray], int, int]:

@@ -18,6 +18,9 @@ class CompiledExclusiveAccess(CompiledProgramme):
 
     code = P.EXCLUSIVE_ACCESS
     prefix = "exclusive_access"
+    #: calendar entries one new customer may need at once: attending at its first purchase moves
+    #: satisfaction, which reschedules the defection wake-up (hazard process)
+    timers_per_customer = 1
 
     def config(self, sc) -> dict[int, float]:
         p = self.p

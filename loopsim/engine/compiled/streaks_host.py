@@ -13,6 +13,10 @@ class CompiledStreaks(CompiledProgramme):
 
     code = P.STREAKS
     prefix = "streaks"
+    #: calendar entries one new customer may need at once: a badge at its first purchase
+    #: (``bonus_every = 1``) reschedules the defection wake-up and schedules the hazard refresh at
+    #: the end of the rewarded effect
+    timers_per_customer = 2
 
     def config(self, sc) -> dict[int, float]:
         p = self.p

@@ -211,6 +211,26 @@ def tier_priorities(draw) -> dict:
 
 
 @st.composite
+def exclusive_accesses(draw) -> dict:
+    """Events on whole or fractional days (an opening on the horizon's last day included)."""
+    return {"type": "exclusive_access", "min_purchases": draw(st.integers(0, 4)),
+            "first_event_day": draw(st.one_of(st.sampled_from([0.0, 10.0]), st.floats(0, 60))),
+            "event_interval_days": draw(st.floats(2, 60)), "event_duration_days": draw(st.floats(0.5, 20)),
+            "anticipation_days": draw(st.floats(0, 15)), "rate_uplift": draw(st.floats(0, 2)),
+            "satisfaction_gain": draw(st.floats(0, 2)), "cost_per_event": draw(st.floats(0, 500)),
+            "cost_per_attendee": draw(st.floats(0, 3)), "operating_cost_per_day": draw(st.floats(0, 20)),
+            "cost_per_member_per_day": draw(st.floats(0, 0.1)), "behaviour": draw(behaviours())}
+
+
+@st.composite
+def streaks(draw) -> dict:
+    return {"type": "streaks", "period_days": draw(st.floats(1, 40)), "bonus_every": draw(st.integers(1, 4)),
+            "bonus_value": draw(st.floats(0, 20)), "streak_strength": draw(st.floats(0, 1)),
+            "operating_cost_per_day": draw(st.floats(0, 20)), "cost_per_member_per_day": draw(st.floats(0, 0.1)),
+            "behaviour": draw(behaviours())}
+
+
+@st.composite
 def offers(draw, kind: str) -> dict:
     """A cash-back or discount offer: each condition (applies_to, cap, minimum basket, uses) and
     uplift drawn."""
@@ -226,7 +246,8 @@ def offers(draw, kind: str) -> dict:
 #: a strategy for each policy type with a compiled form (a test checks none is missing)
 POLICIES = {"punch_card": punch_cards(), "personalisation": personalisations(), "points": points(),
             "tiers": tiers(), "membership": memberships(), "referral": referrals(),
-            "tier_priority": tier_priorities(), "cashback": offers("cashback"), "discount": offers("discount")}
+            "tier_priority": tier_priorities(), "cashback": offers("cashback"), "discount": offers("discount"),
+            "exclusive_access": exclusive_accesses(), "streaks": streaks()}
 
 
 @st.composite

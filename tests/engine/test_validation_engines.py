@@ -19,8 +19,10 @@ PROBES = textwrap.dedent('''
     from loopsim.errors import LoopsimError
     from loopsim.scenario import validate_scenario
 
+    # a tier_priority with more thresholds than the compiled engine holds (every built-in
+    # policy type has a compiled form)
     POINTS = {"market": {"initial_customers": 5}, "time": {"horizon_days": 5},
-              "policies": [{"type": "streaks"}]}
+              "policies": [{"type": "tier_priority", "thresholds": [float(i) for i in range(1, 48)]}]}
 
     def test_env(engine):
         assert os.environ["LOOPSIM_ENGINE"] == engine
@@ -49,5 +51,5 @@ def test_each_engine_runs_and_no_compiled_form_is_a_strict_xfail(tmp_path):
                      "PASSED test_probe.py::test_raises[python]", "PASSED test_probe.py::test_swallows[python]",
                      "XFAIL test_probe.py::test_raises[compiled]",
                      "FAILED test_probe.py::test_swallows[compiled]"}, out.stdout
-    assert "policies without a compiled form: streaks" in out.stdout
+    assert "tier_priority with 47 thresholds (compiled: at most 46)" in out.stdout
     assert "[XPASS(strict)]" in out.stdout

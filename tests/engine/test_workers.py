@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -16,20 +17,23 @@ from .conftest import ROOT
 from .equal import table_differences
 
 SMALL = {"market.initial_customers": 200, "time.horizon_days": 60, "market.marketing_budget_per_day": 30.0}
-#: a scenario with a policy the compiled engine has no form for (streaks; no bundled scenario
-#: has one any more: every bundled policy type runs compiled)
-UNSUPPORTED_TOML = """schema_version = 1
-name = "Shop with streaks"
+#: a scenario the compiled engine cannot run: a tier_priority with more thresholds than its
+#: configuration row holds (every built-in policy type has a compiled form)
+UNSUPPORTED_TOML = f"""schema_version = 1
+name = "Shop with many thresholds"
 [market]
 initial_customers = 50
 [[policies]]
-type = "streaks"
+type = "tier_priority"
+thresholds = {[float(i) for i in range(1, 48)]}
 """
+#: why it cannot
+WHY = "tier_priority with 47 thresholds (compiled: at most 46)"
 
 
 @pytest.fixture
 def unsupported(tmp_path):
-    path = tmp_path / "streaks.toml"
+    path = tmp_path / "thresholds.toml"
     path.write_text(UNSUPPORTED_TOML)
     return path
 
@@ -66,8 +70,8 @@ def test_compare_common_random_numbers_on_compiled(monkeypatch):
 
 
 def test_compiled_on_an_unsupported_scenario_is_one_clear_error(unsupported):
-    with pytest.raises(LoopsimError, match=r"^engine 'compiled' cannot run .*: policies without a "
-                                           r"compiled form: streaks \(use --engine auto or python\)$"):
+    with pytest.raises(LoopsimError, match=rf"^engine 'compiled' cannot run .*: {re.escape(WHY)} "
+                                           r"\(use --engine auto or python\)$"):
         loopsim.simulate(small(unsupported), 1, engine="compiled")
 
 
@@ -87,5 +91,5 @@ def test_cli_compiled_on_an_unsupported_scenario(extra, unsupported):
     assert out.returncode == 2
     assert out.stdout == ""
     assert out.stderr.splitlines() == [
-        "loopsim: error: engine 'compiled' cannot run 'Shop with streaks': policies "
-        "without a compiled form: streaks (use --engine auto or python)"]
+        f"loopsim: error: engine 'compiled' cannot run 'Shop with many thresholds': {WHY} "
+        "(use --engine auto or python)"]

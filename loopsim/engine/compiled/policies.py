@@ -21,7 +21,9 @@ from . import referral as R
 from . import tier_priority as T
 from . import tiers as TR
 from .cashback_host import CompiledCashback, CompiledDiscount
+from .exclusive_access_host import CompiledExclusiveAccess
 from .policy_base import CompiledProgramme
+from .streaks_host import CompiledStreaks
 
 
 class CompiledPunchCard(CompiledProgramme):
@@ -309,7 +311,8 @@ class CompiledPersonalisation(CompiledProgramme):
 COMPILED = {"punch_card": CompiledPunchCard, "points": CompiledPoints, "tiers": CompiledTiers,
             "membership": CompiledMembership, "referral": CompiledReferral,
             "tier_priority": CompiledTierPriority, "personalisation": CompiledPersonalisation,
-            "cashback": CompiledCashback, "discount": CompiledDiscount}
+            "cashback": CompiledCashback, "discount": CompiledDiscount,
+            "exclusive_access": CompiledExclusiveAccess, "streaks": CompiledStreaks}
 
 
 def build(sc) -> tuple[list[CompiledProgramme], dict[str, np.ndarray], int, int]:

@@ -13,7 +13,18 @@ import math
 
 from numba import njit
 
-from . import cashback, core, membership, personalisation, points, referral, tier_priority, tiers
+from . import (
+    cashback,
+    core,
+    exclusive_access,
+    membership,
+    personalisation,
+    points,
+    referral,
+    streaks,
+    tier_priority,
+    tiers,
+)
 from . import layout as L
 from .calendar import push
 from .rand import hi, mixed
@@ -25,6 +36,7 @@ TIERS = 21
 MEMBERSHIP, REFERRAL, TIER_PRIORITY = 30, 31, 32
 PERSONALISATION = 2
 CASHBACK, DISCOUNT = 40, 41      # one kernel module: .cashback
+EXCLUSIVE_ACCESS, STREAKS = 50, 51
 #: S.PT columns
 T_TYPE, T_ROW_I, T_ROW_F = range(3)
 #: S.PC columns: the behaviour switches (every programme), then the policy's own
@@ -45,6 +57,8 @@ ROWS_I = {PUNCH_CARD: 2, POINTS: 4, TIERS: 2, MEMBERSHIP: 3, REFERRAL: 2, TIER_P
           PERSONALISATION: 7, CASHBACK: 2, DISCOUNT: 2}
 ROWS_F = {PUNCH_CARD: 1, POINTS: 3, TIERS: 4, MEMBERSHIP: 0, REFERRAL: 0, TIER_PRIORITY: 0,
           PERSONALISATION: 3, CASHBACK: 0, DISCOUNT: 0}
+ROWS_I.update({EXCLUSIVE_ACCESS: 1, STREAKS: 3})      # .exclusive_access, .streaks: ROWS_I
+ROWS_F.update({EXCLUSIVE_ACCESS: 0, STREAKS: 1})
 
 
 # ------------------------------------------------------------------ mechanisms (behaviour.py)
@@ -162,6 +176,9 @@ def on_acquire(S, c, t):
         if S.PT[j, T_TYPE] == REFERRAL:
             referral.on_acquire(S, j, c, t)
             continue
+        if S.PT[j, T_TYPE] == EXCLUSIVE_ACCESS:    # eligible customers only
+            exclusive_access.on_acquire(S, j, c)
+            continue
         S.PS[j, S_MEMBERS] += 1
         if S.PT[j, T_TYPE] == PUNCH_CARD:
             S.PS[j, S_CARDS_STARTED] += 1
@@ -176,6 +193,9 @@ def on_acquire(S, c, t):
 @njit(cache=True, _nrt=False)
 def on_churn(S, c):
     for j in range(S.PT.shape[0]):
+        if S.PT[j, T_TYPE] == EXCLUSIVE_ACCESS:
+            exclusive_access.on_churn(S, j, c)
+            continue
         if S.PT[j, T_TYPE] != MEMBERSHIP or membership.is_member(S, j, c):
             S.PS[j, S_MEMBERS] -= 1
         if S.PT[j, T_TYPE] == TIERS:
@@ -185,6 +205,9 @@ def on_churn(S, c):
 @njit(cache=True, _nrt=False)
 def on_reactivate(S, c, t):
     for j in range(S.PT.shape[0]):
+        if S.PT[j, T_TYPE] == EXCLUSIVE_ACCESS:
+            exclusive_access.on_acquire(S, j, c)
+            continue
         if S.PT[j, T_TYPE] != MEMBERSHIP or membership.is_member(S, j, c):
             S.PS[j, S_MEMBERS] += 1
         if S.PT[j, T_TYPE] == TIERS:
@@ -216,6 +239,10 @@ def on_purchase(S, c, t, k, gross):
             disc = referral.on_purchase(S, j, c, gross, disc)
         elif S.PT[j, T_TYPE] == PERSONALISATION:
             disc = personalisation.on_purchase(S, j, c, t, gross, disc)
+        elif S.PT[j, T_TYPE] == EXCLUSIVE_ACCESS:
+            exclusive_access.on_purchase(S, j, c, t)
+        elif S.PT[j, T_TYPE] == STREAKS:
+            rew = streaks.on_purchase(S, j, c, t, rew)
         elif S.PT[j, T_TYPE] == CASHBACK or S.PT[j, T_TYPE] == DISCOUNT:
             disc, rew = cashback.on_purchase(S, j, c, k, gross, disc, rew)
     return disc, rew
@@ -299,6 +326,10 @@ def rate_multiplier(S, c, t, rate):
             rate *= membership.rate(S, j, c)
         elif S.PT[j, T_TYPE] == PERSONALISATION:
             rate *= personalisation.rate_multiplier(S, j, c, t)
+        elif S.PT[j, T_TYPE] == EXCLUSIVE_ACCESS:
+            rate *= exclusive_access.rate(S, j, c, t)
+        elif S.PT[j, T_TYPE] == STREAKS:
+            rate *= streaks.rate(S, j, c, t)
         elif S.PT[j, T_TYPE] == CASHBACK or S.PT[j, T_TYPE] == DISCOUNT:
             rate *= cashback.rate(S, j, c)
     return rate
@@ -315,4 +346,6 @@ def churn_multiplier(S, c, t, mult):
             mult *= tiers.churn(S, j, c, t)
         elif S.PT[j, T_TYPE] == MEMBERSHIP:
             mult *= membership.churn(S, j, c)
+        elif S.PT[j, T_TYPE] == STREAKS:
+            mult *= streaks.churn(S, j, c, t)
     return mult

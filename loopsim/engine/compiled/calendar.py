@@ -29,26 +29,13 @@ from .layout import (
     SEQ,
     SIDE_N,
 )
-
-
-@njit(cache=True, _nrt=False)
-def alloc(S):
-    """A free entry slot (the driver keeps the pool large enough: see ``state.room``)."""
-    ctl = S.ctl
-    if ctl[EV_FREE_N] > 0:
-        ctl[EV_FREE_N] -= 1
-        return S.EVL[L.EV_FREE, ctl[EV_FREE_N]]
-    e = ctl[EV_USED]
-    ctl[EV_USED] = e + 1
-    return e
+from .pools import give, take
 
 
 @njit(cache=True, _nrt=False)
 def release(S, e):
     """Give entry ``e`` back to the pool."""
-    ctl = S.ctl
-    S.EVL[L.EV_FREE, ctl[EV_FREE_N]] = e
-    ctl[EV_FREE_N] += 1
+    give(S.ctl, EV_FREE_N, S.EVL[L.EV_FREE], e)
 
 
 @njit(cache=True, _nrt=False)
@@ -144,7 +131,7 @@ def _insert(S, t, x, kind, a, key):
     today = d <= ctl[CAL_DAY]
     if not today and d >= ctl[DAYS]:
         return          # at or after the last day boundary: would never run
-    e = alloc(S)
+    e = take(S.ctl, EV_FREE_N, EV_USED, S.EVL[L.EV_FREE])
     S.EVT[e] = t
     S.EVI[L.EV_SEQ, e] = key
     S.EVI[L.EV_X, e] = x
@@ -162,13 +149,7 @@ def _append(S, d, e, t):
     k = S.D[L.BK_TAIL, d]
     f = S.D[L.BK_FILL, d]
     if k < 0 or f == CHUNK:
-        ctl = S.ctl
-        if ctl[BK_FREE_N] > 0:
-            ctl[BK_FREE_N] -= 1
-            new = S.EVL[L.BK_FREE, ctl[BK_FREE_N]]
-        else:
-            new = ctl[BK_USED]
-            ctl[BK_USED] = new + 1
+        new = take(S.ctl, BK_FREE_N, BK_USED, S.EVL[L.BK_FREE])
         S.EVL[L.BK_NEXT, new] = -1
         if k < 0:
             S.D[L.BK_HEAD, d] = new
@@ -204,8 +185,7 @@ def open_day(S, day):
             cur[n] = S.EVL[L.BK_E, base + j]
             cur_t[n] = S.EVLT[L.BK_T, base + j]
             n += 1
-        S.EVL[L.BK_FREE, ctl[BK_FREE_N]] = k
-        ctl[BK_FREE_N] += 1
+        give(ctl, BK_FREE_N, S.EVL[L.BK_FREE], k)
         k = S.EVL[L.BK_NEXT, k]
     S.D[L.BK_HEAD, day] = -1
     S.D[L.BK_TAIL, day] = -1

@@ -15,6 +15,7 @@ from numba import njit
 from . import layout as L
 from .calendar import push
 from .layout import CL_N, K_FREE_N, K_USED, PROFILE_INV0
+from .pools import give, take
 
 
 # ------------------------------------------------------------------ the daily arrival profile
@@ -51,13 +52,7 @@ def arrival(S, t, u):
 # ------------------------------------------------------------------ contact slots
 @njit(cache=True, _nrt=False)
 def k_alloc(S):
-    ctl = S.ctl
-    if ctl[K_FREE_N] > 0:
-        ctl[K_FREE_N] -= 1
-        k = S.KI[L.K_FREE, ctl[K_FREE_N]]
-    else:
-        k = ctl[K_USED]
-        ctl[K_USED] = k + 1
+    k = take(S.ctl, K_FREE_N, K_USED, S.KI[L.K_FREE])
     S.KI[L.K_REFS, k] = 0
     S.KI[L.K_TERM, k] = 0
     return k
@@ -67,8 +62,7 @@ def k_alloc(S):
 def k_maybe_free(S, k):
     if S.KI[L.K_REFS, k] == 0 and S.KI[L.K_TERM, k] != 0:
         S.KI[L.K_TERM, k] = 0
-        S.KI[L.K_FREE, S.ctl[K_FREE_N]] = k
-        S.ctl[K_FREE_N] += 1
+        give(S.ctl, K_FREE_N, S.KI[L.K_FREE], k)
 
 
 @njit(cache=True, _nrt=False)

@@ -27,8 +27,9 @@ BASE_BYTES = 476 * 1_000_000 - 100_000 * BYTES_PER_CUSTOMER
 MEMORY_ENV = "LOOPSIM_MEMORY_BYTES"
 
 
-def expected_customers(scenario: Any) -> float:
-    """Customers a run of ``scenario`` acquires at least, on average (count)."""
+def expected_prospects(scenario: Any) -> float:
+    """Prospects that marketing and organic arrivals bring over the horizon, on average (count;
+    word of mouth and referrals come on top)."""
     m = scenario.market
     horizon = float(scenario.time.horizon_days)
     per_day = m.organic_arrivals_per_day + (m.marketing_budget_per_day / m.cost_per_aware
@@ -36,8 +37,19 @@ def expected_customers(scenario: Any) -> float:
     prospects = per_day * horizon
     if m.market_size is not None:
         prospects = min(prospects, m.market_size)
+    return prospects
+
+
+def expected_people(scenario: Any) -> float:
+    """People a run of ``scenario`` creates at least, on average (count): the initial cohort and
+    the prospects (each gets a customer record when it arrives, whether it converts or not)."""
+    return scenario.market.initial_customers + expected_prospects(scenario)
+
+
+def expected_customers(scenario: Any) -> float:
+    """Customers a run of ``scenario`` acquires at least, on average (count)."""
     conversion = math.prod(getattr(scenario.funnel, s).conversion for s in _stages())
-    return m.initial_customers + prospects * conversion
+    return scenario.market.initial_customers + expected_prospects(scenario) * conversion
 
 
 def _stages() -> tuple[str, ...]:

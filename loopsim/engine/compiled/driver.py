@@ -67,14 +67,14 @@ class CompiledRun:
         a = self.a
         if a.ensure("customers", hi_id):
             self.S = a.pack()
-        a.fresh(lo_id, hi_id)
         for lo in range(lo_id, hi_id, TRAIT_CHUNK):
             self._traits(lo, min(lo + TRAIT_CHUNK, hi_id))
         return lo_id, hi_id
 
     def _traits(self, lo_id: int, hi_id: int) -> None:
-        """Customers ``lo_id`` .. ``hi_id - 1``'s keys and traits."""
+        """Customers ``lo_id`` .. ``hi_id - 1``'s initial fields, keys and traits."""
         a = self.a
+        a.fresh(lo_id, hi_id)
         ids = np.arange(lo_id, hi_id, dtype=np.int64)
         tr = sample_traits(self.sc.population, self.streams, ids)
         a["c_key"][lo_id:hi_id] = np.asarray(customer_keys(self.streams.root_key, ids, 0), dtype=np.uint64)

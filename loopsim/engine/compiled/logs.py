@@ -24,12 +24,13 @@ import numpy as np
 from . import layout as L
 
 #: rows of a log's pool: large enough that emptying it (a return of the kernel to the driver)
-#: is rare, small enough to be negligible (about 8 MB for the transactions)
-POOL_ROWS = 1 << 18
+#: is rare, small enough to be negligible; a pool's arrays stay under 4 MB, above which NumPy
+#: asks for transparent huge pages, which would make each of its rows cost 2 MB at once
+POOL_ROWS = 1 << 16
 #: distinct values a float column may have to be stored as one-byte codes
 MAX_CODES = 16
 #: rows of a chunk looked at for its distinct values (a column with more fails the full check)
-_SAMPLE = 4096
+_SAMPLE = 1024
 _INTS = (np.int8, np.int16, np.int32)
 
 

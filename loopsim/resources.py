@@ -6,7 +6,7 @@ The footprint of each engine is a straight line through the engine benchmark's m
 1,000,000 customers x 365 days, after a warm-up run; :data:`MEASURED_MIB`): a fixed base per
 process plus an amount per customer acquired. The estimate is the larger of the two engines'
 lines at the run's size (the compiled engine's base is larger, the Python engine's slope: the
-compiled engine's pools and logs take about 0.6 KB per customer, ``docs/engine.md``, "Memory").
+compiled engine's pools and logs take about 0.7 KB per customer, ``docs/engine.md``, "Memory").
 The number of customers is the initial cohort plus the prospects that marketing and organic
 arrivals bring over the horizon times the funnel's conversion (word of mouth and referrals come
 on top, so the estimate is a lower bound). Each worker process holds one run at a time.
@@ -26,7 +26,7 @@ from .errors import LoopsimError
 #: Peak memory (MiB, max RSS of the run's process) at 100,000 and 1,000,000 customers x 365 days:
 #: the compiled engine measured 2026-11-30 after its memory work, the Python engine 2026-11-29
 #: (docs/engine.md).
-MEASURED_MIB = {"compiled": (383, 930), "python": (316, 1_399)}
+MEASURED_MIB = {"compiled": (363, 928), "python": (316, 1_399)}
 
 
 def _line(at_100k: float, at_1m: float) -> tuple[float, float]:

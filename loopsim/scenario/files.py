@@ -69,7 +69,7 @@ LOADING_RULES: list[str] = [
     "  [howto_custom_policy.md](howto_custom_policy.md)); nothing in a scenario file is imported",
     "  or executed.",
     "* Before a run, loopsim estimates its memory (the larger of the two engines' footprints",
-    "  measured in [engine.md](engine.md): about 0.6 KB per customer plus 340 MB per process on",
+    "  measured in [engine.md](engine.md): about 0.7 KB per customer plus 310 MB per process on",
     "  the compiled engine, 1.3 KB plus 200 MB on the Python engine; times the worker processes)",
     "  and refuses a run that cannot fit: `needs about X GB; this machine has Y GB`.",
     "  `LOOPSIM_MEMORY_BYTES` sets the memory to assume instead of the machine's (tests use it;",

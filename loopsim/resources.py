@@ -46,7 +46,8 @@ MEMORY_ENV = "LOOPSIM_MEMORY_BYTES"
 
 def expected_prospects(scenario: Any) -> float:
     """Prospects that marketing and organic arrivals bring over the horizon, on average (count;
-    word of mouth and referrals come on top)."""
+    word of mouth and referrals come on top). Each gets a customer record when it arrives, whether
+    it converts or not: the compiled engine sizes its customers' pool from this."""
     m = scenario.market
     horizon = float(scenario.time.horizon_days)
     per_day = m.organic_arrivals_per_day + (m.marketing_budget_per_day / m.cost_per_aware
@@ -55,12 +56,6 @@ def expected_prospects(scenario: Any) -> float:
     if m.market_size is not None:
         prospects = min(prospects, m.market_size)
     return prospects
-
-
-def expected_people(scenario: Any) -> float:
-    """People a run of ``scenario`` creates at least, on average (count): the initial cohort and
-    the prospects (each gets a customer record when it arrives, whether it converts or not)."""
-    return scenario.market.initial_customers + expected_prospects(scenario)
 
 
 def expected_customers(scenario: Any) -> float:

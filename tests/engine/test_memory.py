@@ -10,7 +10,7 @@ import loopsim
 from loopsim.engine.compiled import collect as collect_mod
 from loopsim.engine.compiled import driver, logs
 from loopsim.engine.compiled.driver import CompiledRun
-from loopsim.resources import expected_customers, expected_people
+from loopsim.resources import expected_customers, expected_prospects
 
 from .conftest import ROOT
 from .equal import run_differences
@@ -108,10 +108,20 @@ def test_compact_chunks_keep_every_bit(name, values, kind):
         assert first.dtype == values.dtype and first.strides != (0,)
 
 
-def test_expected_people_counts_prospects_before_conversion():
+def test_expected_prospects_are_counted_before_conversion():
     sc = loopsim.load_scenario(ROOT / "scenarios/baseline.toml")
     m = sc.market
     prospects = (m.organic_arrivals_per_day + m.marketing_budget_per_day / m.cost_per_aware) \
         * sc.time.horizon_days
-    assert expected_people(sc) == pytest.approx(m.initial_customers + prospects)
-    assert m.initial_customers < expected_customers(sc) < expected_people(sc)
+    assert expected_prospects(sc) == pytest.approx(prospects)
+    assert m.initial_customers < expected_customers(sc) < m.initial_customers + prospects
+
+
+def test_a_huge_stream_of_prospects_reserves_a_bounded_pool():
+    """Room for prospects is reserved up front only up to :data:`driver.PROSPECT_RESERVE`; the
+    pool grows beyond it as they come."""
+    sc = loopsim.load_scenario(ROOT / "scenarios/baseline.toml").with_overrides(
+        {"market.organic_arrivals_per_day": 1_000_000.0, "time.horizon_days": 36_500.0})
+    run = CompiledRun(sc, 1)
+    assert expected_prospects(sc) > 1e10
+    assert run.a["F"].shape[1] <= sc.market.initial_customers + driver.PROSPECT_RESERVE + driver.CHUNK

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from ...population import sample_traits
-from ...resources import expected_people
+from ...resources import expected_prospects
 from ...rng import Streams, customer_keys
 from . import layout as L
 from . import loop as K
@@ -31,6 +31,9 @@ _EV_ROOM, _K_ROOM, _ROW_ROOM = 256, 64, 64
 CHUNK = 4096
 #: people whose traits are sampled at once (bounds the sampling's temporary arrays)
 TRAIT_CHUNK = 1 << 16
+#: prospects the customers' pool reserves room for at most before the run (more grow it): room
+#: costs address space only, but an address space beyond the machine's memory can be refused
+PROSPECT_RESERVE = 1 << 20
 
 
 class CompiledRun:
@@ -43,7 +46,8 @@ class CompiledRun:
         self.horizon = float(sc.time.horizon_days)
         self.days = int(math.ceil(self.horizon))
         # every id the run is expected to hand out (prospects included), with a tenth to spare
-        self.a, self.channels, self.policies = build(sc, int(1.1 * expected_people(sc)) + CHUNK)
+        prospects = min(int(1.1 * expected_prospects(sc)), PROSPECT_RESERVE)
+        self.a, self.channels, self.policies = build(sc, sc.market.initial_customers + prospects + CHUNK)
         self.tx, self.clog = tx_log(self.a), contact_log(self.a)
         self.next_id = 0
         self.prospects = 0

@@ -72,11 +72,14 @@ def _pack(col: np.ndarray) -> np.ndarray | _Coded:
 
 def _c_library():
     """The C library if it can trim its heap (glibc), else None."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"))
-        return libc if hasattr(libc, "malloc_trim") else None
+        libc = ctypes.CDLL(name)
     except OSError:
         return None
+    return libc if hasattr(libc, "malloc_trim") else None
 
 
 _LIBC = _c_library()

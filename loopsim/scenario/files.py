@@ -70,7 +70,7 @@ LOADING_RULES: list[str] = [
     "  or executed.",
     "* Before a run, loopsim estimates its memory (the larger of the two engines' footprints",
     "  measured in [engine.md](engine.md): about 0.7 KB per customer plus 310 MB per process on",
-    "  the compiled engine, 1.3 KB plus 200 MB on the Python engine; times the worker processes)",
+    "  the compiled engine, 1.4 KB plus 200 MB on the Python engine; times the worker processes)",
     "  and refuses a run that cannot fit: `needs about X GB; this machine has Y GB`.",
     "  `LOOPSIM_MEMORY_BYTES` sets the memory to assume instead of the machine's (tests use it;",
     "  also useful on a shared machine).",

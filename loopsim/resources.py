@@ -1,13 +1,18 @@
 """Will a run fit in memory? An estimate made before it starts, so a population that cannot fit
 is refused with one line instead of swapping the machine to a halt or being killed mid-run.
 
-The footprint is the one measured by the engine benchmark on the compiled engine, the larger of
-the two engines' (``docs/engine.md``, 2026-11-29: 100,000 customers x 365 days in 476 MB,
-1,000,000 in 1,827 MB; the Python engine took 264 and 1,399 MB): a fixed
-:data:`BASE_BYTES` per process plus :data:`BYTES_PER_CUSTOMER` per customer acquired. The number
-of customers is the initial cohort plus the prospects that marketing and organic arrivals bring
-over the horizon times the funnel's conversion (word of mouth and referrals come on top, so the
-estimate is a lower bound). Each worker process holds one run at a time.
+The footprint of each engine is a straight line through the engine benchmark's measurements
+(``benchmarks/bench_engine.py``'s scale row: the max RSS of a run's own process at 100,000 and
+1,000,000 customers x 365 days, after a warm-up run; :data:`MEASURED_MIB`): a fixed base per
+process plus an amount per customer acquired. The estimate is the larger of the two engines'
+lines at the run's size (the compiled engine's base is larger, the Python engine's slope: the
+compiled engine's pools and logs take about 0.7 KB per customer, ``docs/engine.md``, "Memory").
+The number of customers is the initial cohort plus the prospects that marketing and organic
+arrivals bring over the horizon times the funnel's conversion (word of mouth and referrals come
+on top, so the estimate is a lower bound). Each worker process holds one run at a time.
+
+To re-derive the figures after a change of either engine's memory: run the benchmark (or its
+rows at 100k and 1M) and put its ``peak MB`` figures (MiB) into :data:`MEASURED_MIB`.
 """
 
 from __future__ import annotations
@@ -18,17 +23,30 @@ from typing import Any
 
 from .errors import LoopsimError
 
-#: Memory per acquired customer (bytes): the slope of the benchmark's 100k and 1M runs.
-BYTES_PER_CUSTOMER = (1_827 - 476) * 1_000_000 // 900_000
-#: Memory of a process before any customer (bytes): the benchmark's intercept.
-BASE_BYTES = 476 * 1_000_000 - 100_000 * BYTES_PER_CUSTOMER
+#: Peak memory (MiB, max RSS of the run's process) at 100,000 and 1,000,000 customers x 365 days:
+#: both measured 2026-11-30, the compiled engine after its memory work (docs/engine.md).
+MEASURED_MIB = {"compiled": (363, 928), "python": (321, 1_505)}
+
+
+def _line(at_100k: float, at_1m: float) -> tuple[float, float]:
+    """(base bytes, bytes per customer) of the line through two measurements in MiB."""
+    per = (at_1m - at_100k) * 2**20 / 900_000
+    return at_100k * 2**20 - 100_000 * per, per
+
+
+#: each engine's (base bytes per process, bytes per acquired customer)
+FOOTPRINTS = {engine: _line(*mib) for engine, mib in MEASURED_MIB.items()}
+#: Memory per acquired customer (bytes): the larger of the engines' slopes.
+BYTES_PER_CUSTOMER = round(max(per for _, per in FOOTPRINTS.values()))
 #: Environment variable that sets the memory available (bytes) instead of the machine's, for
 #: tests and for sharing a machine (e.g. ``LOOPSIM_MEMORY_BYTES=4e9``).
 MEMORY_ENV = "LOOPSIM_MEMORY_BYTES"
 
 
-def expected_customers(scenario: Any) -> float:
-    """Customers a run of ``scenario`` acquires at least, on average (count)."""
+def expected_prospects(scenario: Any) -> float:
+    """Prospects that marketing and organic arrivals bring over the horizon, on average (count;
+    word of mouth and referrals come on top). Each gets a customer record when it arrives, whether
+    it converts or not: the compiled engine sizes its customers' pool from this."""
     m = scenario.market
     horizon = float(scenario.time.horizon_days)
     per_day = m.organic_arrivals_per_day + (m.marketing_budget_per_day / m.cost_per_aware
@@ -36,8 +54,13 @@ def expected_customers(scenario: Any) -> float:
     prospects = per_day * horizon
     if m.market_size is not None:
         prospects = min(prospects, m.market_size)
+    return prospects
+
+
+def expected_customers(scenario: Any) -> float:
+    """Customers a run of ``scenario`` acquires at least, on average (count)."""
     conversion = math.prod(getattr(scenario.funnel, s).conversion for s in _stages())
-    return m.initial_customers + prospects * conversion
+    return scenario.market.initial_customers + expected_prospects(scenario) * conversion
 
 
 def _stages() -> tuple[str, ...]:
@@ -48,7 +71,8 @@ def _stages() -> tuple[str, ...]:
 
 def estimate_bytes(scenario: Any, workers: int = 1) -> float:
     """Memory (bytes) ``workers`` processes need to run ``scenario`` at the same time."""
-    return max(1, workers) * (BASE_BYTES + BYTES_PER_CUSTOMER * expected_customers(scenario))
+    n = expected_customers(scenario)
+    return max(1, workers) * max(base + per * n for base, per in FOOTPRINTS.values())
 
 
 def available_bytes() -> float | None:

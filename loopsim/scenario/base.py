@@ -13,9 +13,9 @@ from ..dists import Beta, Fixed, Normal, Uniform, _Dist
 
 SCHEMA_VERSION = 1
 #: Upper bounds no realistic study needs; larger values would exhaust memory (docs/engine.md: one
-#: million customers take about 1.8 GB and half a minute per run on the compiled engine).
+#: million customers take about 0.9 GB and half a minute per run on the compiled engine).
 MAX_HORIZON_DAYS = 365_000           # 1,000 years (theory checks with long-lived cohorts)
-MAX_INITIAL_CUSTOMERS = 10_000_000   # about 14 GB of memory
+MAX_INITIAL_CUSTOMERS = 10_000_000   # about 7 GB of memory (14 GB on the Python engine)
 MAX_ARRIVALS_PER_DAY = 1_000_000     # newly aware prospects a day, from marketing or organic
 MAX_PER_PROMOTER_PER_DAY = 1_000     # word of mouth or referrals a day, per promoter
 STAGES: tuple[str, ...] = ("awareness", "interest", "consideration", "intent", "evaluation", "purchase")

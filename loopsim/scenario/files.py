@@ -68,10 +68,12 @@ LOADING_RULES: list[str] = [
     "* A policy `type` names a registered policy (built in, or from a plug-in: see",
     "  [howto_custom_policy.md](howto_custom_policy.md)); nothing in a scenario file is imported",
     "  or executed.",
-    "* Before a run, loopsim estimates its memory (about 1.5 KB per customer plus 330 MB per",
-    "  process, measured in [engine.md](engine.md), times the worker processes) and refuses a run",
-    "  that cannot fit: `needs about X GB; this machine has Y GB`. `LOOPSIM_MEMORY_BYTES` sets the",
-    "  memory to assume instead of the machine's (tests use it; also useful on a shared machine).",
+    "* Before a run, loopsim estimates its memory (the larger of the two engines' footprints",
+    "  measured in [engine.md](engine.md): about 0.7 KB per customer plus 310 MB per process on",
+    "  the compiled engine, 1.4 KB plus 200 MB on the Python engine; times the worker processes)",
+    "  and refuses a run that cannot fit: `needs about X GB; this machine has Y GB`.",
+    "  `LOOPSIM_MEMORY_BYTES` sets the memory to assume instead of the machine's (tests use it;",
+    "  also useful on a shared machine).",
     "",
 ]
 

@@ -15,14 +15,25 @@ import math
 import numpy as np
 
 from ...population import sample_traits
+from ...resources import expected_prospects
 from ...rng import Streams, customer_keys
 from . import layout as L
 from . import loop as K
+from .logs import contact_log, tx_log
 from .state import build
 
 #: rooms the kernel keeps free before each event (entries, contacts, log rows): one event can
 #: schedule a few entries, but a shift change can hand many waiting contacts to agents at once
 _EV_ROOM, _K_ROOM, _ROW_ROOM = 256, 64, 64
+#: people handed to the kernel at once (a cohort, a day's arrivals): the pools need room for one
+#: chunk's entries, contacts and rows, not the whole cohort's (each call of an entry point on
+#: ``[lo, m)`` then ``[m, hi)`` does what one call on ``[lo, hi)`` does)
+CHUNK = 4096
+#: people whose traits are sampled at once (bounds the sampling's temporary arrays)
+TRAIT_CHUNK = 1 << 16
+#: prospects the customers' pool reserves room for at most before the run (more grow it): room
+#: costs address space only, but an address space beyond the machine's memory can be refused
+PROSPECT_RESERVE = 1 << 20
 
 
 class CompiledRun:
@@ -34,7 +45,10 @@ class CompiledRun:
         self.market_rng = self.streams.generator("market")
         self.horizon = float(sc.time.horizon_days)
         self.days = int(math.ceil(self.horizon))
-        self.a, self.channels, self.policies = build(sc, sc.market.initial_customers)
+        # every id the run is expected to hand out (prospects included), with a tenth to spare
+        prospects = min(int(1.1 * expected_prospects(sc)), PROSPECT_RESERVE)
+        self.a, self.channels, self.policies = build(sc, sc.market.initial_customers + prospects + CHUNK)
+        self.tx, self.clog = tx_log(self.a), contact_log(self.a)
         self.next_id = 0
         self.prospects = 0
         self.referrals = 0
@@ -49,12 +63,22 @@ class CompiledRun:
 
     # ------------------------------------------------------------------ people
     def _new_people(self, n: int) -> tuple[int, int]:
-        """Customers ``next_id`` .. ``+ n`` with their traits (``Market._new_people``)."""
+        """Customers ``next_id`` .. ``+ n`` with their traits (``Market._new_people``); traits are
+        sampled :data:`TRAIT_CHUNK` at a time (each customer's from its own stream: the same
+        values in any batches)."""
         lo_id, hi_id = self.next_id, self.next_id + n
         self.next_id = hi_id
         a = self.a
         if a.ensure("customers", hi_id):
             self.S = a.pack()
+        for lo in range(lo_id, hi_id, TRAIT_CHUNK):
+            self._traits(lo, min(lo + TRAIT_CHUNK, hi_id))
+        return lo_id, hi_id
+
+    def _traits(self, lo_id: int, hi_id: int) -> None:
+        """Customers ``lo_id`` .. ``hi_id - 1``'s initial fields, keys and traits."""
+        a = self.a
+        a.fresh(lo_id, hi_id)
         ids = np.arange(lo_id, hi_id, dtype=np.int64)
         tr = sample_traits(self.sc.population, self.streams, ids)
         a["c_key"][lo_id:hi_id] = np.asarray(customer_keys(self.streams.root_key, ids, 0), dtype=np.uint64)
@@ -67,24 +91,33 @@ class CompiledRun:
         cf = a["cf"]
         sat = tr.satisfaction
         a["c_nps"][lo_id:hi_id] = np.where(sat >= cf[L.PROM_TH], 2, np.where(sat < cf[L.DET_TH], 0, 1))
-        return lo_id, hi_id
 
     def _room(self, people: int = 0) -> None:
-        """Grow the pools so the kernel can take ``people`` new customers at once (each may
-        schedule a few entries, buy once and open two contacts) without stopping. The entry pool's
-        rows also hold the days' lists, in chunks: room for the chunks in use, one more per day
-        and per entry the kernel may add before it checks again."""
+        """Make room in the pools for ``people`` (at most :data:`CHUNK`) new customers at once
+        (each may schedule a few entries, buy once and open two contacts) without stopping:
+        grow the calendar, contact and points pools, empty the logs' pools into their chunks.
+        The entry pool's rows also hold the days' lists, in chunks of ``L.CHUNK`` entries: room
+        for the chunks in use, one more per day and per entry the kernel may add before it
+        checks again."""
         a, ctl = self.a, self.a["ctl"]
         entries = (4 + self.timers) * people
         chunks = int(ctl[L.BK_USED] - ctl[L.BK_FREE_N]) + self.days + 1 + 2 * _EV_ROOM
         grew = a.ensure("events", max(int(ctl[L.EV_USED] - ctl[L.EV_FREE_N]) + entries + 2 * _EV_ROOM,
                                       L.CHUNK * chunks + entries))
         grew |= a.ensure("contacts", int(ctl[L.K_USED] - ctl[L.K_FREE_N]) + 2 * people + 2 * _K_ROOM)
-        grew |= a.ensure("tx", int(ctl[L.TX_N]) + people + 2 * _ROW_ROOM)
-        grew |= a.ensure("clog", int(ctl[L.CL_N]) + 2 * people + 2 * _ROW_ROOM)
+        grew |= self.tx.make_room(people + 2 * _ROW_ROOM)
+        grew |= self.clog.make_room(2 * people + 2 * _ROW_ROOM)
         grew |= a.ensure("batches", int(ctl[L.PB_LIVE]) + self.batches * people + 2 * _ROW_ROOM)
         if grew:
             self.S = a.pack()
+
+    def _chunks(self, lo_id: int, hi_id: int):
+        """``[lo, hi)`` ranges of :data:`CHUNK` people covering ``lo_id`` .. ``hi_id - 1``, with
+        room made for each before it is handed to the kernel."""
+        for lo in range(lo_id, hi_id, CHUNK):
+            hi = min(lo + CHUNK, hi_id)
+            self._room(hi - lo)
+            yield lo, hi
 
     # ------------------------------------------------------------------ the run
     def run(self) -> CompiledRun:
@@ -104,11 +137,11 @@ class CompiledRun:
         K.start(self.S)
         if m.initial_customers:
             lo_id, hi_id = self._new_people(m.initial_customers)
-            self._room(hi_id - lo_id)
-            if m.initial_first_purchase:
-                K.initial_cohort(self.S, lo_id, hi_id, float(m.initial_spread_days))
-            else:
-                K.existing_cohort(self.S, lo_id, hi_id)
+            for lo, hi in self._chunks(lo_id, hi_id):
+                if m.initial_first_purchase:
+                    K.initial_cohort(self.S, lo, hi, float(m.initial_spread_days))
+                else:
+                    K.existing_cohort(self.S, lo, hi)
         tick_seq = -1     # the day-0 tick (a process start, urgent) runs before any policy event
         simpy_class = any(p.schedules for p in self.policies)
         for day in range(self.days):
@@ -200,8 +233,8 @@ class CompiledRun:
             self.referrals += n_ref
         self.prospects += n
         self.d_prospects[day] += n
-        self._room(n)
-        K.arrivals(self.S, lo_id, hi_id, times, stages)
+        for lo, hi in self._chunks(lo_id, hi_id):
+            K.arrivals(self.S, lo, hi, times[lo - lo_id:hi - lo_id], stages[lo - lo_id:hi - lo_id])
 
 
 def _agent_cost(sc, channels) -> float:

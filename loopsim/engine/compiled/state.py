@@ -1,8 +1,12 @@
 """Building, growing and packing the compiled engine's struct-of-arrays state.
 
 The state is a set of NumPy arrays (:mod:`.layout` names them). Pools that fill during a run
-(customers, calendar entries, contacts, log rows) are grown here, between the kernel's calls,
-by doubling; the kernel stops before it would run out (``loop.room``) and resumes after.
+(customers, calendar entries, contacts, log rows) are grown here, between the kernel's calls; the
+kernel stops before it would run out (``loop.room``) and resumes after. The driver sizes them from
+the scenario up front (:func:`build`), so they rarely grow. A pool is allocated as zeros, which the
+operating system hands out page by page as the run first writes them: room reserved but never
+used costs address space, not memory. New customers' fields get their initial values when they
+are created (:meth:`Arrays.fresh`), not when the pool grows, for the same reason.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from ...scenario.service import hourly_weights
 from ..arrivals import profile_for
 from ..channels import build_channels
 from . import layout as L
+from . import logs
 from .rand import spec_of
 
 State = namedtuple("State", L.FIELDS)
@@ -43,24 +48,28 @@ class Arrays(dict):
         return arr if arr.ndim == 1 else arr[i]
 
     def ensure(self, pool: str, need: int) -> bool:
-        """Make ``pool`` hold at least ``need`` rows (doubling); True if it grew."""
+        """Make ``pool`` hold at least ``need`` rows (growing by half, not doubling: a copy holds
+        the old and the new pool at once); True if it grew. New rows are zeros (see
+        :meth:`fresh`)."""
         groups = _POOLS[pool]
         have = dict.__getitem__(self, groups[0]).shape[-1]
         if need <= have:
             return False
-        size = max(need, 2 * have, 64)
+        size = max(need, have + have // 2, 64)
         for g in groups:
             old = dict.__getitem__(self, g)
             new = np.zeros((*old.shape[:-1], size), dtype=old.dtype, order=_order(g))
-            names = L.GROUPS[g][2] if g in L.GROUPS else ()
-            for i, name in enumerate(names):
-                if name in _FILL:
-                    (new if new.ndim == 1 else new[i])[:] = _FILL[name]
-            if g == "PF":
-                new[:] = math.nan     # a programme's per-customer times: NaN = never
             new[..., :have] = old
             self[g] = new
+            del old
         return True
+
+    def fresh(self, lo: int, hi: int) -> None:
+        """Give customers ``lo`` .. ``hi - 1`` (new, their rows still zeros) their fields' initial
+        values: NaN times, -1 for "none" (:data:`_FILL`), NaN programme times."""
+        for name, value in _FILL.items():
+            self[name][lo:hi] = value
+        self["PF"][:, lo:hi] = math.nan     # a programme's per-customer times: NaN = never
 
     def pack(self) -> State:
         """The groups as the kernel's state tuple (rebuilt after growth)."""
@@ -179,8 +188,9 @@ def _fixed(sc, a: Arrays, days: int) -> None:
 
 
 def build(sc, customers: int) -> tuple[Arrays, list, list]:
-    """The initial state of a run of ``sc`` with room for ``customers``; its channels and its
-    compiled policies."""
+    """The initial state of a run of ``sc`` with room for ``customers`` (the customers it is
+    expected to create: more can be added); its channels and its compiled policies. The log pools
+    (``tx``, ``clog``) hold :data:`.logs.POOL_ROWS` rows: :mod:`.logs` empties them."""
     from .policies import build as build_policies
 
     a = Arrays()
@@ -207,10 +217,12 @@ def build(sc, customers: int) -> tuple[Arrays, list, list]:
     channels = _desk(sc, a, specs)
     a["ctl"][L.N_CH] = len(channels)
     a["spec"] = np.array(specs)
+    # room for every customer the run is expected to create and one pending entry each: only
+    # what the run writes takes memory (see the module's docstring)
     a.ensure("customers", max(customers, 16))
-    a.ensure("events", 2 * customers + 1024)
+    a.ensure("events", customers + 1024)
     a.ensure("contacts", 256)
-    a.ensure("tx", 4096)
-    a.ensure("clog", 1024)
+    a.ensure("tx", logs.POOL_ROWS)
+    a.ensure("clog", logs.POOL_ROWS)
     a.ensure("batches", 64)
     return a, channels, pols

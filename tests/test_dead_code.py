@@ -24,9 +24,12 @@ WHITELIST = [
     "__getattr__",   # module-level lazy attributes of loopsim (PEP 562)
     "convert",       # click.ParamType's conversion hook (cli/common.py)
     "get_source_stamp",  # numba's cache-locator interface, called by name (engine/compiled/cache.py)
+    "generic_resolve",   # numba's attribute-typing interface (engine/compiled/ref.py)
 ]
-#: click commands, pydantic validators and registered policies are reached through decorators.
-DECORATORS = ["@app.command", "@app.group", "@*.command", "@*validator", "@register*"]
+#: click commands, pydantic validators, registered policies and numba extensions are reached
+#: through decorators.
+DECORATORS = ["@app.command", "@app.group", "@*.command", "@*validator", "@register*",
+              "@infer_getattr", "@lower_getattr_generic*"]   # numba's typing and lowering registries
 #: 60 is the confidence vulture gives an unused function, method or class.
 MIN_CONFIDENCE = 60
 

@@ -101,7 +101,7 @@ class CompiledRun:
         checks again."""
         a, ctl = self.a, self.a["ctl"]
         entries = (4 + self.timers) * people
-        chunks = int(ctl[L.BK_USED] - ctl[L.BK_FREE_N]) + self.days + 1 + 2 * _EV_ROOM
+        chunks = int(ctl[L.BK_USED] - ctl[L.BK_FREE_N]) + self.days + 1 + _EV_ROOM + 1
         grew = a.ensure("events", max(int(ctl[L.EV_USED] - ctl[L.EV_FREE_N]) + entries + 2 * _EV_ROOM,
                                       L.CHUNK * chunks + entries))
         grew |= a.ensure("contacts", int(ctl[L.K_USED] - ctl[L.K_FREE_N]) + 2 * people + 2 * _K_ROOM)

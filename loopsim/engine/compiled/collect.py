@@ -89,14 +89,17 @@ def collect(run: CompiledRun) -> RunRecords:
     for k, src in (("new_customers", "d_new"), ("churned", "d_churned"), ("won_back", "d_won_back"),
                    ("purchases", "d_purchases")):
         daily[k] = a[src][:days].copy()
+    customers = _customers(a)
     return RunRecords(
-        scenario=run.sc, horizon=run.horizon, days=days, customers=_customers(a),
+        scenario=run.sc, horizon=run.horizon, days=days, customers=customers,
         transactions=_transactions(a) if run.sc.time.record_transactions else _transactions_empty(),
         contacts=_contacts(a, run.channels), ledger=_ledger(run), daily=daily, series=run.series,
         final_active=int(ctl[L.N_ACTIVE]), final_class=[int(ctl[L.NC0]), int(ctl[L.NC1]), int(ctl[L.NC2])],
         prospects=run.prospects, funnel_entered=a["funnel_entered"][:6].tolist(), referrals=run.referrals,
         winback_attempts=int(ctl[L.WB_ATT]), winbacks=int(ctl[L.WB_SUC]), desk=_desk(run),
-        policy_summaries=[p.summary(run) for p in run.policies])
+        policy_summaries=[p.summary(run) for p in run.policies],
+        policy_columns=[p.customer_columns(run, customers["id"]) for p in run.policies
+                        if callable(getattr(p, "customer_columns", None))])
 
 
 def _transactions_empty() -> pd.DataFrame:

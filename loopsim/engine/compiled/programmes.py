@@ -40,9 +40,9 @@ I_REWARDED_EVER, I_STAMPS = 0, 1      # stamps: collected beyond the pre-filled 
 F_LAST_REDEEMED = 0                   # NaN: never redeemed (with rewarded behaviour on)
 #: (points: .points.I_* and F_*, tiers: .tiers.I_* and F_*; literals: no module attribute is
 #: read while the modules import each other)
-ROWS_I = {PUNCH_CARD: 2, POINTS: 4, TIERS: 2, MEMBERSHIP: 3, REFERRAL: 2, TIER_PRIORITY: 0,
+ROWS_I = {PUNCH_CARD: 2, POINTS: 4, TIERS: 3, MEMBERSHIP: 3, REFERRAL: 2, TIER_PRIORITY: 0,
           PERSONALISATION: 7}
-ROWS_F = {PUNCH_CARD: 1, POINTS: 3, TIERS: 4, MEMBERSHIP: 0, REFERRAL: 0, TIER_PRIORITY: 0,
+ROWS_F = {PUNCH_CARD: 1, POINTS: 3, TIERS: 6, MEMBERSHIP: 0, REFERRAL: 0, TIER_PRIORITY: 0,
           PERSONALISATION: 3}
 
 

@@ -3,10 +3,11 @@ qualification windows, reviews, upgrades, demotions and benefits in the same ord
 
 Per customer: the tier and the demotions in ``S.PI``; the window's metric, the window's end (NaN:
 no window), the demotion effect's start (NaN: never) and the first and last demotion while a
-customer (NaN: none) in ``S.PF`` (the last three rows: the customers table's tier columns). Per tier (``S.PC`` from ``TIER0``, ``TIER_WIDTH``
-columns each): threshold, points earn multiplier, discount rate, free-shipping value, service
-priority. Active members per tier are counters ``S.PS[j, COUNT0 + k]`` (the daily cost and the
-``tier_*`` timeline columns are Python, :class:`~.policies.CompiledTiers`).
+customer (NaN: none) in ``S.PF`` (the demotions and these two times: the customers table's tier
+columns, :meth:`~.policies.CompiledTiers.customer_columns`). Per tier (``S.PC`` from ``TIER0``,
+``TIER_WIDTH`` columns each): threshold, points earn multiplier, discount rate, free-shipping
+value, service priority. Active members per tier are counters ``S.PS[j, COUNT0 + k]`` (the daily
+cost and the ``tier_*`` timeline columns are Python, :class:`~.policies.CompiledTiers`).
 """
 
 from __future__ import annotations

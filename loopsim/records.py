@@ -259,4 +259,7 @@ class RunRecords:
     desk: dict[str, Any]                       # channel_stats, open_at_end, repeats, recoveries,
                                                # defections, unresolved (customers)
     policy_summaries: list[dict[str, float]] = field(default_factory=list)
+    #: per policy, its columns of the customers table (name -> array in ``customers`` order),
+    #: from a policy's ``customer_columns`` (e.g. the tiers' demotions)
+    policy_columns: list[dict[str, Any]] = field(default_factory=list)
     trace_events: list[TraceEvent] = field(default_factory=list)

@@ -25,6 +25,8 @@ from .context import Context
 from .errors import LoopsimError
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from .engine.customer import Customer, Purchase
 
 __all__ = ["Context", "Hooks", "Policy", "PolicyParams", "load_plugin", "policy_types",
@@ -91,6 +93,10 @@ class Hooks(Protocol):
 
     def summary(self, ctx: Context) -> dict[str, float]:
         """After the run: the policy's summary metrics (name -> value)."""
+
+    def customer_columns(self, ctx: Context, ids: np.ndarray) -> dict[str, np.ndarray]:
+        """After the run: the policy's columns of the customers table (name -> one value per
+        customer of ``ids``, in that order; e.g. the tiers' demotions)."""
 
 
 #: Every hook's parameters after ``self``, from :class:`Hooks` (the one source).

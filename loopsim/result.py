@@ -105,6 +105,9 @@ def _customers_frame(rec: RunRecords) -> pd.DataFrame:
         "sens_service": col["s_service"],
         "sens_personalisation": col["s_personalisation"],
     }, copy=False)   # the columns are fresh arrays: no need to copy them again
+    for columns in rec.policy_columns:     # one policy per type: the names do not collide
+        for name, values in columns.items():
+            customers[name] = values
     return customers
 
 

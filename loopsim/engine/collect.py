@@ -34,6 +34,8 @@ def collect(world, release: bool = False) -> RunRecords:
     customers = customer_columns(world.customers)
     # policies' summaries may look at customers: take them before the customers are released
     summaries = [p.summary(world.ctx) for p in world.policies if callable(getattr(p, "summary", None))]
+    columns = [p.customer_columns(world.ctx, customers["id"]) for p in world.policies
+               if callable(getattr(p, "customer_columns", None))]
     if release:
         world._release_customers()
     days = world.days
@@ -54,5 +56,5 @@ def collect(world, release: bool = False) -> RunRecords:
         desk={"channel_stats": desk.channel_stats(world.horizon), "open_at_end": len(desk.in_flight),
               "repeats": desk.repeats, "recoveries": desk.recoveries, "defections": desk.defections,
               "unresolved": len(desk.unresolved)},
-        policy_summaries=summaries,
+        policy_summaries=summaries, policy_columns=columns,
         trace_events=list(world.tracer.events) if world.tracer is not None else [])

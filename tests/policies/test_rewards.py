@@ -98,6 +98,34 @@ def test_points_expire(expiry):
         assert s["points_outstanding"] <= recent + 1e-6
 
 
+@pytest.mark.parametrize("engine", ["python", "compiled"])
+def test_tiers_record_each_customers_demotions(engine):
+    """The customers table's tier columns: every demotion counted (they sum to the summary's),
+    the first and last one's time while a customer (NaN: none; a review after churning demotes
+    without a time)."""
+    seg = {"purchase_rate": {"dist": "fixed", "value": 0.17}, "churn_hazard": {"dist": "fixed", "value": 0.004},
+           "spend": {"customer_mean": {"dist": "fixed", "value": 10.0}}}
+    tiers = [{"name": "base", "threshold": 0.0}, {"name": "gold", "threshold": 10.0}]
+    sc = validate_scenario({"time": {"horizon_days": 300.0}, "market": {"initial_customers": 400},
+                            "journey": {"churn": {"process": "hazard"}}, "population": {"segments": [seg]},
+                            "policies": [{"type": "tiers", "metric": "purchases", "window_days": 60.0,
+                                          "tiers": tiers}]})
+    run = loopsim.simulate(sc, seed=1, engine=engine)
+    c = run.customers
+    count, first, last = c["tier_demotions"], c["tier_first_demoted_at"], c["tier_last_demoted_at"]
+    assert count.dtype == "int64" and count.sum() == run.summary["tier_demotions"]
+    timed = first.notna()
+    assert timed.sum() > 50
+    assert ((count > 1) & timed & (last > first)).any()          # a second demotion moved "last"
+    assert last.notna().equals(timed) and (count[timed] >= 1).all()
+    assert (first[timed] >= c["acquired_at"][timed]).all() and (last[timed] >= first[timed]).all()
+    end = c["churned_at"].fillna(300.0)
+    assert (last[timed] <= end[timed]).all()
+    # demoted only after churning (the review at the end of the open window): counted, no time
+    after = (count > 0) & ~timed
+    assert after.any() and c.loc[after, "churned"].all()
+
+
 def test_tiers_upgrade_demote_and_boost_points():
     tiers = [{"name": "base", "threshold": 0.0},
              {"name": "gold", "threshold": 5.0, "earn_multiplier": 2.0, "discount_rate": 0.1}]

@@ -84,8 +84,8 @@ def test_every_builtin_policy_passes_the_check():
 def test_the_engine_calls_only_declared_hooks():
     """Every hook the Python engine looks up is declared in Hooks (so the check at registration
     knows it), and every declared hook is called by the engine, by points (earn_multiplier) or
-    after the run (summary)."""
+    after the run (summary, customer_columns)."""
     world = (Path(__file__).resolve().parents[2] / "loopsim" / "engine" / "world.py").read_text()
     looked_up = set(re.findall(r'hooks\("(\w+)"\)', world))
     assert looked_up and looked_up <= set(HOOK_PARAMS)
-    assert set(HOOK_PARAMS) - looked_up == {"earn_multiplier", "summary"}
+    assert set(HOOK_PARAMS) - looked_up == {"earn_multiplier", "summary", "customer_columns"}

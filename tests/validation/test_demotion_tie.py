@@ -20,7 +20,6 @@ import pytest
 from scipy import stats
 
 import loopsim
-from loopsim.records import Tracer
 
 from .test_programme_retention import _only, hazard_world
 
@@ -54,42 +53,30 @@ def _world(mechanism: str):
     return hazard_world(pol, segments=[seg], n=N, horizon=HORIZON)
 
 
-class DemotionLog(Tracer):
-    """A tracer that keeps only the demotions (the full journey trace of 3,000 customers, with
-    satisfaction probes, doubles the run time)."""
-
-    def bind(self, world) -> None:      # no satisfaction or progress probes
-        pass
-
-    def add(self, t: float, cid: int, event: str, detail: str = "") -> None:
-        if event == "tier" and detail.startswith("demoted"):
-            self.events.append((t, cid))
-
-
 def rate_ratio(scenario, seed: int) -> tuple[float, int]:
     """Defection rate within ``EFFECT_DAYS`` after a demotion over the rate outside it, and the
-    number of demotions (from the journey trace)."""
-    log = DemotionLog()
-    run = loopsim.simulate(scenario, seed=seed, tracer=log)
-    demoted: dict[int, list[float]] = {}
-    for t_demoted, cid in log.events:
-        demoted.setdefault(cid, []).append(t_demoted)
-    events = np.zeros(2)                       # [inside a window, outside]
-    exposure = np.zeros(2)                     # customer-days
-    for cid, t in run.customers.set_index("customer_id")["churned_at"].items():
-        end = HORIZON if math.isnan(t) else t
-        inside, covered, hit = 0.0, 0.0, False
-        for d in demoted.get(cid, ()):
-            if d >= end:
-                break
-            lo, hi = max(d, covered), min(d + EFFECT_DAYS, end)
-            inside += max(0.0, hi - lo)
-            covered = max(covered, hi)
-            hit = hit or (not math.isnan(t) and d <= t < d + EFFECT_DAYS)
-        exposure += (inside, end - inside)
-        if not math.isnan(t):
-            events[0 if hit else 1] += 1
-    return float((events[0] / exposure[0]) / (events[1] / exposure[1])), len(demoted)
+    number of demoted customers (from the customers table's tier columns, on either engine).
+
+    The windows ``[d, d + EFFECT_DAYS)`` after a customer's demotions ``d`` while a customer
+    cover exactly ``[first, last + EFFECT_DAYS)`` when ``last - first <= EFFECT_DAYS`` (each
+    window reaches the next), asserted below: reviews fall on days 60 to 240 here. A customer
+    who churned within ``EFFECT_DAYS`` of its last demotion defected inside a window. A review
+    after a customer churned may demote it too: it counts as a demoted customer but opens no
+    window (it has no time in the columns)."""
+    c = loopsim.simulate(scenario, seed=seed).customers
+    end = c["churned_at"].fillna(HORIZON).to_numpy()
+    churned = c["churned"].to_numpy()
+    first = c["tier_first_demoted_at"].to_numpy()
+    last = c["tier_last_demoted_at"].to_numpy()
+    demoted = ~np.isnan(first)                                     # while a customer
+    n_demoted = int((c["tier_demotions"].to_numpy() > 0).sum())
+    assert (last[demoted] - first[demoted] <= EFFECT_DAYS).all()   # one window per customer
+    assert (last[demoted] <= end[demoted]).all()                   # demoted while a customer
+    inside = np.where(demoted, np.minimum(last + EFFECT_DAYS, end) - first, 0.0)   # NaN: never
+    hit = churned & (end - last < EFFECT_DAYS)                                     # NaN: False
+    events = np.array([hit.sum(), (churned & ~hit).sum()], dtype=float)   # [inside, outside]
+    exposure = np.array([inside.sum(), (end - inside).sum()])             # customer-days
+    return float((events[0] / exposure[0]) / (events[1] / exposure[1])), n_demoted
 
 
 @pytest.mark.slow

@@ -14,6 +14,8 @@ import pytest
 import loopsim
 from loopsim.scenario import validate_scenario
 
+from .conftest import engine_cases
+
 SCEN = Path(__file__).resolve().parents[2] / "scenarios"
 
 
@@ -141,11 +143,12 @@ def test_demotion_aversion_accelerates_members_at_risk():
     assert on.summary["tier_demotions"] < off.summary["tier_demotions"]
 
 
-@pytest.mark.parametrize("policy", [
+#: every reward policy type, switched on (a low silver threshold for tiers: within 120 days the
+#: default 300 is reached only by heavy buyers, who do not respond (Liu 2007), so the "switched
+#: on" check below would see no change)
+ALL_POLICIES = [
     {"type": "punch_card", "prefilled_stamps": 2, "stamps_required": 8},
     {"type": "points", "earn_rate": 10.0, "expiry": "rolling", "expiry_days": 40.0},
-    # a low silver threshold: within 120 days the default 300 is reached only by heavy buyers, who
-    # do not respond (Liu 2007), so the "switched on" check below would see no change
     {"type": "tiers", "tiers": [{"name": "base", "threshold": 0.0}, {"name": "silver", "threshold": 50.0}]},
     {"type": "membership", "join_probability": 0.5},
     {"type": "cashback", "applies_to": "every"},
@@ -153,11 +156,20 @@ def test_demotion_aversion_accelerates_members_at_risk():
     {"type": "exclusive_access", "min_purchases": 1},
     {"type": "discount", "applies_to": "every"},
     {"type": "referral"},
-], ids=lambda p: p["type"])
-def test_all_mechanisms_off_is_no_programme_except_costs(policy):
+]
+
+
+def _small_baseline() -> loopsim.Scenario:
+    return loopsim.load_scenario(SCEN / "baseline.toml", {"time.horizon_days": 120,
+                                                           "market.initial_customers": 800})
+
+
+@pytest.mark.parametrize("policy,engine", engine_cases(
+    ALL_POLICIES, lambda p: _small_baseline().with_overrides({"policies": [p]}), lambda p: p["type"]),
+    indirect=["engine"])
+def test_all_mechanisms_off_is_no_programme_except_costs(policy, engine):
     """With behaviour disabled, purchases and churn equal the no-programme run (same seed, CRN)."""
-    sc = loopsim.load_scenario(SCEN / "baseline.toml", {"time.horizon_days": 120,
-                                                         "market.initial_customers": 800})
+    sc = _small_baseline()
     none = loopsim.simulate(sc, seed=9)
     pol = {**policy, "behaviour": {"enabled": False}, "operating_cost_per_day": 3.0}
     run = loopsim.simulate(sc.with_overrides({"policies": [pol]}), seed=9)

@@ -120,7 +120,9 @@ def collect(run: CompiledRun) -> RunRecords:
         final_active=int(ctl[L.N_ACTIVE]), final_class=[int(ctl[L.NC0]), int(ctl[L.NC1]), int(ctl[L.NC2])],
         prospects=run.prospects, funnel_entered=a["funnel_entered"][:6].tolist(), referrals=run.referrals,
         winback_attempts=int(ctl[L.WB_ATT]), winbacks=int(ctl[L.WB_SUC]), desk=_desk(run),
-        policy_summaries=[p.summary(run) for p in run.policies], ledger=_ledger(run))
+        policy_summaries=[p.summary(run) for p in run.policies], ledger=_ledger(run),
+        policy_columns=[p.customer_columns(run, a["acq"][:int(ctl[L.ACQ_N])]) for p in run.policies
+                        if callable(getattr(p, "customer_columns", None))])
     _free(a, "EVT", "EVI", "EVL", "EVLT", "KF", "KI", "Q", "PB", "PBI", "PI", "PF", "key")
     run.tx.drain()
     run.clog.drain()

@@ -162,6 +162,15 @@ class CompiledTiers(CompiledProgramme):
         for n, t in zip(counts, self.p.tiers, strict=True):
             run.record(f"tier_{t.name}", float(n))
 
+    def customer_columns(self, run, ids: np.ndarray) -> dict[str, np.ndarray]:
+        """``Tiers.customer_columns``: per customer of ``ids``, its demotions, the first and the
+        last one while a customer (days; NaN: none)."""
+        a = run.a
+        ri, rf = int(a["PT"][self.j, P.T_ROW_I]), int(a["PT"][self.j, P.T_ROW_F])
+        return {"tier_demotions": a["PI"][ri + TR.I_DEMOTIONS][ids].astype(np.int64),
+                "tier_first_demoted_at": a["PF"][rf + TR.F_FIRST_DEMOTED][ids],
+                "tier_last_demoted_at": a["PF"][rf + TR.F_LAST_DEMOTED][ids]}
+
     def summary(self, run) -> dict[str, float]:
         ps = run.a["PS"][self.j]
         out = {f"tier_{t.name}_at_end": float(n) for n, t in zip(self._counts(run), self.p.tiers, strict=True)}

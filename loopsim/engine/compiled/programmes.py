@@ -53,9 +53,9 @@ I_REWARDED_EVER, I_STAMPS = 0, 1      # stamps: collected beyond the pre-filled 
 F_LAST_REDEEMED = 0                   # NaN: never redeemed (with rewarded behaviour on)
 #: (points: .points.I_* and F_*, tiers: .tiers.I_* and F_*; literals: no module attribute is
 #: read while the modules import each other)
-ROWS_I = {PUNCH_CARD: 2, POINTS: 4, TIERS: 2, MEMBERSHIP: 3, REFERRAL: 2, TIER_PRIORITY: 0,
+ROWS_I = {PUNCH_CARD: 2, POINTS: 4, TIERS: 3, MEMBERSHIP: 3, REFERRAL: 2, TIER_PRIORITY: 0,
           PERSONALISATION: 7, CASHBACK: 2, DISCOUNT: 2}
-ROWS_F = {PUNCH_CARD: 1, POINTS: 3, TIERS: 4, MEMBERSHIP: 0, REFERRAL: 0, TIER_PRIORITY: 0,
+ROWS_F = {PUNCH_CARD: 1, POINTS: 3, TIERS: 6, MEMBERSHIP: 0, REFERRAL: 0, TIER_PRIORITY: 0,
           PERSONALISATION: 3, CASHBACK: 0, DISCOUNT: 0}
 ROWS_I.update({EXCLUSIVE_ACCESS: 1, STREAKS: 3})      # .exclusive_access, .streaks: ROWS_I
 ROWS_F.update({EXCLUSIVE_ACCESS: 0, STREAKS: 1})

@@ -1,11 +1,13 @@
 """The compiled status tiers: :class:`loopsim.policies.rewards.tiers.Tiers` in numba, the same
 qualification windows, reviews, upgrades, demotions and benefits in the same order.
 
-Per customer: the tier in ``S.PI``; the window's metric, the window's end (NaN: no window) and
-the last demotion (NaN: never) in ``S.PF``. Per tier (``S.PC`` from ``TIER0``, ``TIER_WIDTH``
-columns each): threshold, points earn multiplier, discount rate, free-shipping value, service
-priority. Active members per tier are counters ``S.PS[j, COUNT0 + k]`` (the daily cost and the
-``tier_*`` timeline columns are Python, :class:`~.policies.CompiledTiers`).
+Per customer: the tier and the demotions in ``S.PI``; the window's metric, the window's end (NaN:
+no window), the demotion effect's start (NaN: never) and the first and last demotion while a
+customer (NaN: none) in ``S.PF`` (the demotions and these two times: the customers table's tier
+columns, :meth:`~.policies.CompiledTiers.customer_columns`). Per tier (``S.PC`` from ``TIER0``,
+``TIER_WIDTH`` columns each): threshold, points earn multiplier, discount rate, free-shipping
+value, service priority. Active members per tier are counters ``S.PS[j, COUNT0 + k]`` (the daily
+cost and the ``tier_*`` timeline columns are Python, :class:`~.policies.CompiledTiers`).
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ TH, EARN, DISCOUNT, SHIPPING, PRIORITY = range(5)       # a tier's columns
 S_UPGRADES, S_DEMOTIONS, S_REQUALIFIED, S_BENEFIT, COUNT0 = range(1, 6)
 #: per-customer rows (programmes.ROWS_I and ROWS_F count them): PI (row 0: the mechanisms'
 #: rewarded-ever), PF (row 0: last redeemed)
-I_TIER = 1
-F_METRIC, F_WINDOW_END, F_DEMOTED_AT = 1, 2, 3
+I_TIER, I_DEMOTIONS = 1, 2
+F_METRIC, F_WINDOW_END, F_DEMOTED_AT, F_FIRST_DEMOTED, F_LAST_DEMOTED = 1, 2, 3, 4, 5
 #: timer kind (``programmes.timer``)
 T_REVIEW = 0
 
@@ -81,6 +83,19 @@ def _demote(S, j, c, t):
 
 
 @njit(cache=True, _nrt=False)
+def _record_demotion(S, j, c, t):
+    """``Tiers._record_demotion``: the customer's demotions, the first and last one's time while
+    it is a customer."""
+    S.PI[S.PT[j, programmes.T_ROW_I] + I_DEMOTIONS, c] += 1
+    if S.I[L.C_STATUS, c] != L.ACTIVE:
+        return
+    rf = S.PT[j, programmes.T_ROW_F]
+    if math.isnan(S.PF[rf + F_FIRST_DEMOTED, c]):
+        S.PF[rf + F_FIRST_DEMOTED, c] = t
+    S.PF[rf + F_LAST_DEMOTED, c] = t
+
+
+@njit(cache=True, _nrt=False)
 def timer(S, j, c, kind, t):
     """The review at the end of customer ``c``'s window: keep, requalify or demote; a new window."""
     rf = S.PT[j, programmes.T_ROW_F]
@@ -96,6 +111,7 @@ def timer(S, j, c, kind, t):
     else:
         new = q if S.PC[j, TO_QUALIFIED] != 0.0 else cur - 1
         S.PS[j, S_DEMOTIONS] += 1
+        _record_demotion(S, j, c, t)
     _set_tier(S, j, c, new)
     if new < cur:
         _demote(S, j, c, t)

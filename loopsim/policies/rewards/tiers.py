@@ -16,12 +16,20 @@ Behaviour: tier demotion aversion (members near the requalification threshold la
 accelerate), heavy-vs-light response; a tier upgrade counts as a reward for the
 rewarded-behaviour effect. Retention ties on the churn intensity: status (by tier rank) and, after
 a demotion, a raised intensity for ``demotion_effect_days`` (Wagner et al. 2009).
+
+Records: per customer (columns of the customers table, :meth:`Tiers.customer_columns`) its
+demotions (``tier_demotions``, summing to the summary's) and the first and last one while it was
+a customer (``tier_first_demoted_at``, ``tier_last_demoted_at``, days; NaN: none). The review at
+the end of a churned customer's open window can still demote it: that demotion is counted but
+has no time there, as it changes nothing for someone who has left.
 """
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ...registry import register_policy
@@ -92,6 +100,8 @@ class Tiers(Programme):
         self.counts = [0] * len(params.tiers)      # active customers per tier
         self.upgrades = 0
         self.demotions = 0
+        #: customer id -> [demotions, first and last demotion while a customer (days)]
+        self.demoted: dict[int, list] = {}
         self.requalified = 0
         self.benefit_cost = 0.0
         self.th = [t.threshold for t in params.tiers]
@@ -127,6 +137,7 @@ class Tiers(Programme):
         else:
             new = cur - 1 if self.p.demotion == "one_step" else q
             self.demotions += 1
+            self._record_demotion(cid, self.ctx.now, c.active)
             self.ctx.trace(c, "tier", f"demoted to {self.p.tiers[new].name}")
         self._set_tier(c, new)
         if new < cur:
@@ -135,6 +146,14 @@ class Tiers(Programme):
             self._start_window(self.ctx, c)
         else:
             self.window_end.pop(cid, None)
+
+    def _record_demotion(self, cid: int, t: float, active: bool) -> None:
+        rec = self.demoted.setdefault(cid, [0, math.nan, math.nan])
+        rec[0] += 1
+        if active:
+            if math.isnan(rec[1]):
+                rec[1] = t
+            rec[2] = t
 
     def _set_tier(self, c, new: int) -> None:
         cur = self.tier.get(c.id)
@@ -221,6 +240,20 @@ class Tiers(Programme):
             self.operating_cost += cost
         for n, t in zip(self.counts, self.p.tiers, strict=True):
             ctx.record(f"tier_{t.name}", float(n))
+
+    def customer_columns(self, ctx, ids: np.ndarray) -> dict[str, np.ndarray]:
+        """Per customer of ``ids`` (the customers table's order): its demotions, the first and
+        the last one while a customer (days; NaN: none)."""
+        n = len(ids)
+        count = np.zeros(n, dtype=np.int64)
+        first = np.full(n, math.nan)
+        last = np.full(n, math.nan)
+        get = self.demoted.get
+        for i, cid in enumerate(ids.tolist()):
+            rec = get(cid)
+            if rec is not None:
+                count[i], first[i], last[i] = rec
+        return {"tier_demotions": count, "tier_first_demoted_at": first, "tier_last_demoted_at": last}
 
     def summary(self, ctx) -> dict[str, float]:
         out = {f"tier_{t.name}_at_end": float(n) for n, t in zip(self.counts, self.p.tiers, strict=True)}

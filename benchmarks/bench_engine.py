@@ -90,7 +90,7 @@ def _child(model: str, n: int, agents: int, days: float = 365.0,
     ``python`` engine, ``loopsim`` = the engine ``auto`` picks) with ``n`` customers, ``agents``
     agents, ``days`` days and ``contact_p`` contacts per purchase, loopsim on ``scenario``
     (default :data:`PLAIN`). Seconds are wall time of the
-    simulation; peak MB is this process's max RSS so far."""
+    simulation; peak MiB (``peak_mb``) is this process's max RSS so far."""
     if model == "reference":
         out = _run_reference(n, agents, days, contact_p)
     else:
@@ -153,7 +153,7 @@ def startup(cold: bool) -> dict[str, float]:
 
 # ---------------------------------------------------------------------- printing
 _HEAD = (f"{'row':<18} {'model':<9} {'customers':>9} {'days':>4} {'wall s':>7} {'cpu s':>7} "
-         f"{'cust-yr/s':>9} {'us/cust-yr':>10} {'peak MB':>7} {'purchases':>9} {'util':>4} "
+         f"{'cust-yr/s':>9} {'us/cust-yr':>10} {'peak MiB':>8} {'purchases':>9} {'util':>4} "
          f"{'x wall':>6} {'x cpu':>6}")
 
 
@@ -176,7 +176,7 @@ def fmt_row(label: str, r: dict, ref: dict | None = None) -> str:
     xs_txt = " ".join("     -" if x is None else f"{x:>5.1f}x" for x in xs)
     years = r["n"] * r["days"] / 365.0
     return (f"{head} {r['seconds']:>7.2f} {r['cpu']:>7.2f} {r['customer_years_per_s']:>9,.0f} "
-            f"{1e6 * r['seconds'] / years:>10.2f} {r['peak_mb']:>7.0f} {r['purchases']:>9,} "
+            f"{1e6 * r['seconds'] / years:>10.2f} {r['peak_mb']:>8.0f} {r['purchases']:>9,} "
             f"{util:>4} {xs_txt}")
 
 
@@ -240,7 +240,9 @@ def summarise(scale: dict, feats: dict) -> None:
         elif "error" not in fast and ref is None:
             print(f"reference not run at {n:,} customers (--reference-million)")
         if n >= 1_000_000 and "error" not in fast:
-            print(f"peak memory at {n:,} customers: {fast['peak_mb']:,.0f} MB (target <= 1024 MB)")
+            mib = fast["peak_mb"]
+            print(f"peak memory at {n:,} customers: {mib:,.0f} MiB = {mib * 1.048576:,.0f} MB"
+                  " (target <= 1 GB)")
     print("microseconds per customer-year, wall (CPU); equal across sizes = linear in customers:")
     print(f"  compiled  {_per_customer(scale, 0)}")
     print(f"  reference {_per_customer(scale, 1)}")

@@ -99,3 +99,13 @@ def assert_same_run(a: RunResult, b: RunResult, what: str = "") -> None:
     """Fail with every difference listed if ``a`` and ``b`` are not the same run."""
     diffs = run_differences(a, b)
     assert not diffs, f"{what}: the runs differ\n" + "\n".join(diffs)
+
+
+def both_engines(sc, seed: int) -> tuple[RunResult, RunResult]:
+    """``sc`` run with ``seed`` on the Python and on the compiled engine, after checking that
+    ``auto`` would take the compiled one (the scenario is one the compiled engine runs)."""
+    import loopsim
+    from loopsim.engine import choose_engine
+
+    assert choose_engine(sc, "auto") == "compiled"
+    return loopsim.simulate(sc, seed, engine="python"), loopsim.simulate(sc, seed, engine="compiled")

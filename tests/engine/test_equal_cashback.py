@@ -17,10 +17,9 @@ from pathlib import Path
 import pytest
 
 import loopsim
-from loopsim.engine import choose_engine
 from loopsim.scenario import validate_scenario
 
-from .equal import assert_same_run
+from .equal import assert_same_run, both_engines
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = (4, 5)
@@ -63,8 +62,7 @@ def _scenario(policies: list[dict], overrides: dict) -> loopsim.Scenario:
 def test_offers_same_on_both_engines(name, seed):
     policies, overrides, active = VARIATIONS[name]
     sc = _scenario(policies, overrides)
-    assert choose_engine(sc, "auto") == "compiled"
-    py = loopsim.simulate(sc, seed, engine="python")
+    py, co = both_engines(sc, seed)
     for key in active:
         assert py.summary[key] > 0, f"{key} = {py.summary[key]}: the offer did nothing to compare"
-    assert_same_run(py, loopsim.simulate(sc, seed, engine="compiled"), f"{name}, seed {seed}")
+    assert_same_run(py, co, f"{name}, seed {seed}")

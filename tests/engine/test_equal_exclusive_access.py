@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 
 import loopsim
-from loopsim.engine import choose_engine
 
-from .equal import assert_same_run
+from .equal import assert_same_run, both_engines
 
 ROOT = Path(__file__).resolve().parents[2]
 #: reduced size: customers at day 0, horizon (days)
@@ -47,9 +46,7 @@ def test_exclusive_access_same_on_both_engines(name, seed):
     policies, overrides = VARIATIONS[name]
     sc = loopsim.load_scenario(ROOT / "scenarios/baseline.toml", {**SMALL, **overrides})
     sc = sc.with_overrides({"policies": policies})
-    assert choose_engine(sc, "auto") == "compiled"
-    py = loopsim.simulate(sc, seed, engine="python")
-    co = loopsim.simulate(sc, seed, engine="compiled")
+    py, co = both_engines(sc, seed)
     for key in ("exclusive_access_events", "exclusive_access_attendees", "exclusive_access_members_at_end"):
         assert py.summary[key] > 0, f"{key} = {py.summary[key]}: the policy did nothing to compare"
     assert_same_run(py, co, f"{name}, seed {seed}")
